@@ -1,0 +1,778 @@
+//! The engine: samples in, decisions out.
+//!
+//! ```text
+//!  ingest(sample) ──► domain's PageTable (O(1))      ┐ every sample
+//!                     domain's NodeCounts            ┘
+//!  decide(input) ──► metrics ─► switches ─► page fates ─► extents
+//!                    ─► budget shared by all domains ─► actions[]      once an epoch
+//!  report(i, outcome) ─► History (cooldown, bounces, skips) + stats    per action
+//! ```
+//!
+//! Memory is allocated when the engine is created and when a domain is
+//! enabled or reconfigured, fallibly; `ingest`, `decide` and `report`
+//! never allocate.
+
+use alloc::vec::Vec;
+use core::cmp::Reverse;
+
+use crate::action::{Action, ActionKind, Outcome};
+use crate::history::{self, History};
+use crate::metrics::{EpochMetrics, NodeCounts};
+use crate::params::{ParamError, Params, Tunable, PERMILLE};
+use crate::prng::Prng;
+use crate::rules::{page_fate, Fate, Switches, TrafficShares};
+use crate::sampling::SamplingRound;
+use crate::stats::{DomainStats, GlobalStats};
+use crate::table::{PageTable, RecordError};
+use crate::topology::{Topology, TopologyError};
+use crate::types::{AccessKind, DomId, Gfn, NodeId, Sample, EXTENT_ORDER};
+
+/// Domains the engine manages at once: a bound on memory and on the work
+/// of a decision; more than a NUMA host usually runs memory-bound guests.
+pub const MAX_DOMAINS: usize = 64;
+
+/// Actions one epoch may produce by default (the caller's batch size).
+pub const DEFAULT_MAX_ACTIONS: usize = 8192;
+
+/// Epochs before an action Xen skipped or failed may be proposed again:
+/// the obstacles (a grant mapping, a full node) rarely clear at once.
+pub const SKIP_RETRY_EPOCHS: u32 = 8;
+
+/// A move back to the node a page left within this many epochs is a
+/// bounce: the page is frozen instead.
+pub const BOUNCE_WINDOW_EPOCHS: u32 = 8;
+
+/// Sampled pages a 2 MiB extent needs before it may move as a whole.
+pub const EXTENT_MIN_SAMPLED_PAGES: usize = 2;
+
+/// Seed of the interleave draws (any fixed value: determinism is the point).
+pub const DEFAULT_SEED: u64 = 0xC0FF_EE15_CA5E_F00D;
+
+/// Why an engine call was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// Bad topology.
+    Topology(TopologyError),
+    /// Bad parameter.
+    Param(ParamError),
+    /// An allocation failed; nothing was changed.
+    NoMemory,
+    /// [`MAX_DOMAINS`] are enabled already.
+    TooManyDomains,
+    /// The domain is not enabled.
+    UnknownDomain(DomId),
+    /// The domain is enabled already.
+    AlreadyEnabled(DomId),
+}
+
+impl From<ParamError> for EngineError {
+    fn from(e: ParamError) -> Self {
+        EngineError::Param(e)
+    }
+}
+
+/// Why a sample was not recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngestError {
+    /// The domain is not enabled.
+    UnknownDomain,
+    /// A node outside the topology.
+    BadNode,
+    /// The domain's table could not take it.
+    Dropped(RecordError),
+}
+
+/// Why a report was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportError {
+    /// No action with this index in the last batch.
+    NoSuchAction,
+    /// Reported already.
+    AlreadyReported,
+    /// The domain was disabled since.
+    DomainGone,
+}
+
+/// What the caller knows about the epoch that ends.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EpochInput<'a> {
+    /// Length of the epoch, microseconds.
+    pub elapsed_us: u64,
+    /// Per-node DRAM accesses from hardware counters, if the caller has them.
+    pub dram_accesses: Option<&'a [u64]>,
+    /// Share of the machine's memory in use, permille (replication gate).
+    pub memory_use_permille: u64,
+    /// Cost of taking one sample, ns (for the sampling controller).
+    pub sample_cost_ns: u64,
+}
+
+/// What one decision produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecideSummary {
+    /// Actions in the batch.
+    pub actions: usize,
+    /// Pages they cover.
+    pub pages: u64,
+    /// The epoch's page budget.
+    pub budget_pages: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    gfn: u64,
+    heat: u32,
+    /// `None`: the page stays (sampled, but not moving).
+    kind: Option<ActionKind>,
+    target: u8,
+    from: u8,
+    order: u8,
+}
+
+impl Candidate {
+    fn pages(&self) -> u64 {
+        1u64 << (self.order & 0x1f)
+    }
+}
+
+#[derive(Debug)]
+struct DomainState {
+    id: DomId,
+    params: Params,
+    table: PageTable,
+    history: History,
+    candidates: Vec<Candidate>,
+    counts: NodeCounts,
+    sampling_period: u64,
+    stats: DomainStats,
+    want_pages: u64,
+    allot_pages: u64,
+    cursor: usize,
+}
+
+impl DomainState {
+    fn new(id: DomId, params: Params, nr_nodes: usize) -> Result<Self, EngineError> {
+        let tracked = usize::try_from(params.get(Tunable::TrackedPages))
+            .map_err(|_| EngineError::NoMemory)?;
+        let table = PageTable::new(tracked, nr_nodes).map_err(|_| EngineError::NoMemory)?;
+        let history = History::new(tracked).map_err(|_| EngineError::NoMemory)?;
+        let mut candidates = Vec::new();
+        candidates
+            .try_reserve_exact(tracked)
+            .map_err(|_| EngineError::NoMemory)?;
+        let sampling_period = params.get(Tunable::SamplingPeriod);
+        let stats = DomainStats {
+            sampling_period,
+            ..DomainStats::default()
+        };
+        Ok(DomainState {
+            id,
+            params,
+            table,
+            history,
+            candidates,
+            counts: NodeCounts::default(),
+            sampling_period,
+            stats,
+            want_pages: 0,
+            allot_pages: 0,
+            cursor: 0,
+        })
+    }
+}
+
+/// The engine.
+///
+/// # Invariants
+/// At most [`MAX_DOMAINS`] domains, with distinct ids; `actions.len() ==
+/// reported.len() <= max_actions`, and both vectors have that capacity.
+#[derive(Debug)]
+pub struct Engine {
+    topology: Topology,
+    defaults: Params,
+    domains: Vec<DomainState>,
+    actions: Vec<Action>,
+    reported: Vec<bool>,
+    max_actions: usize,
+    epoch: u32,
+    rng: Prng,
+    stats: GlobalStats,
+}
+
+fn try_vec<T>(capacity: usize) -> Result<Vec<T>, EngineError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(capacity)
+        .map_err(|_| EngineError::NoMemory)?;
+    Ok(v)
+}
+
+impl Engine {
+    /// An engine for `topology`, whose domains start with `defaults` and
+    /// whose epochs produce at most `max_actions` actions.
+    pub fn new(
+        topology: Topology,
+        defaults: Params,
+        max_actions: usize,
+    ) -> Result<Engine, EngineError> {
+        defaults.validate()?;
+        Ok(Engine {
+            topology,
+            defaults,
+            domains: try_vec(MAX_DOMAINS)?,
+            actions: try_vec(max_actions)?,
+            reported: try_vec(max_actions)?,
+            max_actions,
+            epoch: 0,
+            rng: Prng::new(DEFAULT_SEED),
+            stats: GlobalStats::default(),
+        })
+    }
+
+    /// The machine.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Parameters new domains start with; the global budget is theirs.
+    pub fn defaults(&self) -> &Params {
+        &self.defaults
+    }
+
+    /// Replaces the defaults (all or nothing).
+    pub fn set_defaults(&mut self, assignments: &[(u32, u64)]) -> Result<(), EngineError> {
+        self.defaults.set_all(assignments)?;
+        Ok(())
+    }
+
+    /// Epochs decided so far.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    fn slot(&self, id: DomId) -> Option<usize> {
+        self.domains.iter().position(|d| d.id == id)
+    }
+
+    /// Starts managing `id` with the default parameters.  Allocates the
+    /// domain's table and history; on failure nothing changes.
+    pub fn enable(&mut self, id: DomId) -> Result<(), EngineError> {
+        if self.slot(id).is_some() {
+            return Err(EngineError::AlreadyEnabled(id));
+        }
+        if self.domains.len() >= MAX_DOMAINS {
+            return Err(EngineError::TooManyDomains);
+        }
+        let d = DomainState::new(id, self.defaults, self.topology.nr_nodes())?;
+        self.domains.push(d);
+        self.stats.domains = self.domains.len() as u64;
+        Ok(())
+    }
+
+    /// Stops managing `id` and frees its memory.
+    pub fn disable(&mut self, id: DomId) -> Result<(), EngineError> {
+        let slot = self.slot(id).ok_or(EngineError::UnknownDomain(id))?;
+        self.domains.remove(slot);
+        self.stats.domains = self.domains.len() as u64;
+        Ok(())
+    }
+
+    /// True when `id` is managed.
+    pub fn is_enabled(&self, id: DomId) -> bool {
+        self.slot(id).is_some()
+    }
+
+    /// The managed domains, in the order they were enabled.
+    pub fn domains(&self) -> impl Iterator<Item = DomId> + '_ {
+        self.domains.iter().map(|d| d.id)
+    }
+
+    /// Sets parameters of `id`, all or nothing.  A new table size
+    /// reallocates the domain's table (fallibly; the old one stays on
+    /// failure) and forgets the epoch's samples.
+    pub fn set_params(&mut self, id: DomId, assignments: &[(u32, u64)]) -> Result<(), EngineError> {
+        let nr_nodes = self.topology.nr_nodes();
+        let slot = self.slot(id).ok_or(EngineError::UnknownDomain(id))?;
+        let d = self
+            .domains
+            .get_mut(slot)
+            .ok_or(EngineError::UnknownDomain(id))?;
+        let mut next = d.params;
+        next.set_all(assignments)?;
+        if next.get(Tunable::TrackedPages) != d.params.get(Tunable::TrackedPages) {
+            let mut fresh = DomainState::new(id, next, nr_nodes)?;
+            fresh.stats = d.stats;
+            fresh.sampling_period = d.sampling_period;
+            *d = fresh;
+        }
+        if next.get(Tunable::SamplingPeriod) != d.params.get(Tunable::SamplingPeriod) {
+            d.sampling_period = next.get(Tunable::SamplingPeriod);
+        }
+        d.params = next;
+        d.stats.sampling_period = d.sampling_period;
+        Ok(())
+    }
+
+    /// The parameters of `id`.
+    pub fn params(&self, id: DomId) -> Option<&Params> {
+        self.slot(id)
+            .and_then(|s| self.domains.get(s))
+            .map(|d| &d.params)
+    }
+
+    /// The sampling period `id` should use now.
+    pub fn sampling_period(&self, id: DomId) -> Option<u64> {
+        self.slot(id)
+            .and_then(|s| self.domains.get(s))
+            .map(|d| d.sampling_period)
+    }
+
+    /// The statistics of `id`.
+    pub fn domain_stats(&self, id: DomId) -> Option<DomainStats> {
+        let d = self.slot(id).and_then(|s| self.domains.get(s))?;
+        let mut st = d.stats;
+        st.frozen_pages = d.history.frozen_count(self.epoch);
+        st.footprint_bytes = d.table.footprint_bytes() as u64;
+        Some(st)
+    }
+
+    /// The engine's statistics.
+    pub fn global_stats(&self) -> GlobalStats {
+        self.stats
+    }
+
+    /// Records one sample.  O(1): a bounded scan of the enabled domains
+    /// and a bounded probe of the domain's table; never allocates.
+    pub fn ingest(&mut self, s: &Sample) -> Result<(), IngestError> {
+        let nr_nodes = self.topology.nr_nodes();
+        if s.frame_node.index() >= nr_nodes || s.cpu_node.index() >= nr_nodes {
+            self.stats.samples_bad_node = self.stats.samples_bad_node.saturating_add(1);
+            return Err(IngestError::BadNode);
+        }
+        let Some(d) = self.domains.iter_mut().find(|d| d.id == s.domain) else {
+            self.stats.samples_unknown_domain = self.stats.samples_unknown_domain.saturating_add(1);
+            return Err(IngestError::UnknownDomain);
+        };
+        let is_write = s.kind == AccessKind::Store;
+        if let Err(e) = d.table.record(s.gfn, s.cpu_node, s.frame_node, is_write) {
+            d.stats.samples_dropped = d.stats.samples_dropped.saturating_add(1);
+            return Err(IngestError::Dropped(e));
+        }
+        d.stats.samples = d.stats.samples.saturating_add(1);
+        let c = &mut d.counts;
+        if let Some(n) = c.per_node.get_mut(s.frame_node.index()) {
+            *n = n.saturating_add(1);
+        }
+        c.total = c.total.saturating_add(1);
+        if s.is_local() {
+            c.local = c.local.saturating_add(1);
+        }
+        if is_write {
+            c.writes = c.writes.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// The actions of the last decision.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Ends the epoch: decides, fills [`Engine::actions`] (replacing the
+    /// previous batch) and starts a new epoch.  Work is bounded by the
+    /// domains' table capacities (a sort of each domain's sampled pages).
+    pub fn decide(&mut self, input: &EpochInput<'_>) -> DecideSummary {
+        self.epoch = self.epoch.saturating_add(1);
+        self.actions.clear();
+        self.reported.clear();
+        let epoch = self.epoch;
+        let nr_nodes = self.topology.nr_nodes();
+        let nr_cpus = self.topology.nr_cpus() as u64;
+
+        // 1. The machine-wide view: controllers are shared by all domains.
+        let mut global_counts = NodeCounts::default();
+        for d in &self.domains {
+            global_counts.add(&d.counts);
+        }
+        let base_period = self.defaults.get(Tunable::SamplingPeriod);
+        let global = EpochMetrics::compute(
+            &global_counts,
+            nr_nodes,
+            base_period,
+            input.elapsed_us,
+            input.dram_accesses,
+        );
+        let loads = input.dram_accesses.unwrap_or(&global_counts.per_node);
+        let shares = TrafficShares::from_loads(loads, nr_nodes);
+
+        // 2. Per domain: switches, page fates, extents, ordering.
+        for d in self.domains.iter_mut() {
+            let metrics = EpochMetrics::compute(
+                &d.counts,
+                nr_nodes,
+                d.sampling_period,
+                input.elapsed_us,
+                None,
+            );
+            let sw = Switches::decide(
+                &d.params,
+                &metrics,
+                &global,
+                d.counts.total,
+                input.memory_use_permille,
+            );
+            collect_candidates(d, &sw, &shares, &mut self.rng, epoch);
+            if d.params.get(Tunable::ExtentAgreePermille) <= PERMILLE {
+                group_extents(d, epoch);
+            }
+            d.candidates.retain(|c| c.kind.is_some());
+            d.candidates.sort_unstable_by_key(|c| {
+                (
+                    Reverse(c.kind.map_or(0, ActionKind::priority)),
+                    Reverse(c.heat),
+                    c.gfn,
+                )
+            });
+            d.want_pages = d
+                .candidates
+                .iter()
+                .fold(0u64, |a, c| a.saturating_add(c.pages()));
+            d.stats.last = metrics;
+            d.stats.switches = sw;
+            d.stats.node_accesses = d.counts.per_node;
+            d.stats.tracked_pages = d.table.len() as u64;
+        }
+
+        // 3. The budget, shared fairly (water-filling) among the domains
+        //    that want to move pages, each capped by its own budget.
+        let budget = self.defaults.epoch_budget_pages();
+        share_budget(&mut self.domains, budget);
+
+        // 4. Emit round-robin, one unit per domain per round, so that the
+        //    batch size is shared as fairly as the page budget.
+        let mut used = 0u64;
+        let mut progress = true;
+        while progress && self.actions.len() < self.max_actions {
+            progress = false;
+            for d in self.domains.iter_mut() {
+                if self.actions.len() >= self.max_actions {
+                    break;
+                }
+                while let Some(c) = d.candidates.get(d.cursor).copied() {
+                    d.cursor = d.cursor.saturating_add(1);
+                    if c.pages() > d.allot_pages {
+                        continue;
+                    }
+                    let (Some(kind), Some(target), Some(from)) = (
+                        c.kind,
+                        NodeId::new(u32::from(c.target)),
+                        NodeId::new(u32::from(c.from)),
+                    ) else {
+                        continue;
+                    };
+                    d.allot_pages = d.allot_pages.saturating_sub(c.pages());
+                    used = used.saturating_add(c.pages());
+                    self.actions.push(Action {
+                        domain: d.id,
+                        gfn: Gfn(c.gfn),
+                        order: c.order,
+                        kind,
+                        target,
+                        from,
+                    });
+                    self.reported.push(false);
+                    if let Some(k) = d.stats.actions.get_mut(kind as usize) {
+                        *k = k.saturating_add(1);
+                    }
+                    progress = true;
+                    break;
+                }
+            }
+        }
+
+        // 5. Sampling periods for the next epoch, and a fresh table.
+        for d in self.domains.iter_mut() {
+            let orders = d.candidates.len() as u64;
+            if d.want_pages > d.params.epoch_budget_pages().min(budget)
+                || d.cursor < d.candidates.len()
+            {
+                d.stats.budget_exhausted_epochs = d.stats.budget_exhausted_epochs.saturating_add(1);
+            }
+            let round = SamplingRound {
+                period: d.sampling_period,
+                base_period: d.params.get(Tunable::SamplingPeriod),
+                samples: d.counts.total,
+                orders,
+                sample_cost_ns: input.sample_cost_ns,
+                elapsed_us: input.elapsed_us,
+                nr_cpus,
+                budget_permille: d.params.get(Tunable::SamplingCpuPermille),
+            };
+            d.sampling_period = round.next_period();
+            d.stats.sampling_period = d.sampling_period;
+            d.stats.epochs = d.stats.epochs.saturating_add(1);
+            d.table.clear();
+            d.candidates.clear();
+            d.counts = NodeCounts::default();
+            d.cursor = 0;
+        }
+
+        self.stats.epochs = self.stats.epochs.saturating_add(1);
+        self.stats.last = global;
+        self.stats.last_actions = self.actions.len() as u64;
+        self.stats.last_budget_pages = budget;
+        self.stats.last_budget_used_pages = used;
+        DecideSummary {
+            actions: self.actions.len(),
+            pages: used,
+            budget_pages: budget,
+        }
+    }
+
+    /// Xen reports what became of action `index` of the last batch.
+    pub fn report(&mut self, index: usize, outcome: Outcome) -> Result<(), ReportError> {
+        let action = *self.actions.get(index).ok_or(ReportError::NoSuchAction)?;
+        let flag = self
+            .reported
+            .get_mut(index)
+            .ok_or(ReportError::NoSuchAction)?;
+        if *flag {
+            return Err(ReportError::AlreadyReported);
+        }
+        *flag = true;
+        let epoch = self.epoch;
+        let d = self
+            .domains
+            .iter_mut()
+            .find(|d| d.id == action.domain)
+            .ok_or(ReportError::DomainGone)?;
+        let cooldown = u32::try_from(d.params.get(Tunable::CooldownEpochs)).unwrap_or(u32::MAX);
+        let k = history::key(action.gfn, action.order);
+        match outcome {
+            Outcome::Done => {
+                d.stats.pages_moved = d.stats.pages_moved.saturating_add(action.pages());
+                if let Some(r) = d.history.entry(k, epoch) {
+                    r.moved_epoch = epoch;
+                    r.moved_from = action.from.get();
+                    r.moved_to = action.target.get();
+                    r.quiet_until = epoch.saturating_add(cooldown).saturating_add(1);
+                    r.frozen = false;
+                }
+            }
+            Outcome::Skipped(reason) => {
+                if let Some(s) = d.stats.skipped.get_mut(reason as usize) {
+                    *s = s.saturating_add(1);
+                }
+                if let Some(r) = d.history.entry(k, epoch) {
+                    r.quiet_until = epoch.saturating_add(SKIP_RETRY_EPOCHS).saturating_add(1);
+                }
+            }
+            Outcome::Failed => {
+                d.stats.failed = d.stats.failed.saturating_add(1);
+                if let Some(r) = d.history.entry(k, epoch) {
+                    r.quiet_until = epoch.saturating_add(SKIP_RETRY_EPOCHS).saturating_add(1);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills `d.candidates` with one entry per sampled page: its fate, or
+/// "stays" when the rules, the cooldown or a freeze keep it.
+fn collect_candidates(
+    d: &mut DomainState,
+    sw: &Switches,
+    shares: &TrafficShares,
+    rng: &mut Prng,
+    epoch: u32,
+) {
+    let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
+    let mut replicas = 0u64;
+    for i in 0..d.table.len() {
+        let Some(page) = d.table.page(i) else { break };
+        let from = page.frame_node.get();
+        let mut c = Candidate {
+            gfn: page.gfn.0,
+            heat: page.total(),
+            kind: None,
+            target: from,
+            from,
+            order: 0,
+        };
+        let fate = page_fate(&d.params, sw, &page, shares, rng);
+        let proposal = match fate {
+            Some(Fate::Migrate(t)) => Some((ActionKind::Migrate, t)),
+            Some(Fate::Interleave(t)) => Some((ActionKind::Interleave, t)),
+            Some(Fate::Replicate) => page.hottest_node().map(|t| (ActionKind::Replicate, t)),
+            None => None,
+        };
+        if let Some((kind, target)) = proposal {
+            let k = history::key(page.gfn, 0);
+            if d.history.is_quiet(k, epoch) {
+                // cooling down, frozen or recently skipped: stays
+            } else if kind != ActionKind::Replicate
+                && d.history
+                    .would_bounce(k, target, epoch, BOUNCE_WINDOW_EPOCHS)
+            {
+                freeze_page(d, k, epoch, freeze);
+            } else {
+                c.kind = Some(kind);
+                c.target = target.get();
+                if kind == ActionKind::Replicate {
+                    replicas = replicas.saturating_add(1);
+                }
+            }
+        }
+        if d.candidates.len() < d.candidates.capacity() {
+            d.candidates.push(c);
+        }
+    }
+    // Carrefour replicates only when a round yields enough candidates.
+    if replicas > 0 && replicas < d.params.get(Tunable::ReplicateMinCandidates) {
+        for c in d.candidates.iter_mut() {
+            if c.kind == Some(ActionKind::Replicate) {
+                c.kind = None;
+            }
+        }
+    }
+}
+
+fn freeze_page(d: &mut DomainState, k: u64, epoch: u32, freeze: u32) {
+    d.stats.bounces = d.stats.bounces.saturating_add(1);
+    if let Some(r) = d.history.entry(k, epoch) {
+        r.frozen = true;
+        r.quiet_until = epoch.saturating_add(freeze).saturating_add(1);
+    }
+}
+
+/// Replaces the pages of a 2 MiB extent by one order-9 candidate when
+/// enough of its sampled pages agree on the same move, so that the p2m
+/// can keep (or regain) its superpage mapping.
+fn group_extents(d: &mut DomainState, epoch: u32) {
+    let agree = d.params.get(Tunable::ExtentAgreePermille);
+    let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
+    let extent_of = |g: u64| g >> EXTENT_ORDER;
+    d.candidates.sort_unstable_by_key(|c| {
+        (
+            extent_of(c.gfn),
+            c.kind.map_or(u8::MAX, |k| k as u8),
+            c.target,
+            c.gfn,
+        )
+    });
+    let n = d.candidates.len();
+    let (mut read, mut write) = (0usize, 0usize);
+    while read < n {
+        let Some(first) = d.candidates.get(read).copied() else {
+            break;
+        };
+        let ext = extent_of(first.gfn);
+        let end = d.candidates.get(read..).map_or(read, |rest| {
+            read.saturating_add(rest.iter().take_while(|c| extent_of(c.gfn) == ext).count())
+        });
+        let group_len = end.saturating_sub(read);
+        // The largest run of one (kind, target) among movable pages.
+        let mut best: Option<(usize, usize)> = None; // (start, len)
+        let mut i = read;
+        while i < end {
+            let Some(c) = d.candidates.get(i).copied() else {
+                break;
+            };
+            let run = d.candidates.get(i..end).map_or(1, |r| {
+                r.iter()
+                    .take_while(|x| x.kind == c.kind && x.target == c.target)
+                    .count()
+                    .max(1)
+            });
+            let movable = matches!(
+                c.kind,
+                Some(ActionKind::Migrate) | Some(ActionKind::Interleave)
+            );
+            if movable && best.is_none_or(|(_, l)| run > l) {
+                best = Some((i, run));
+            }
+            i = i.saturating_add(run);
+        }
+        let mut merged = None;
+        if let Some((start, run)) = best {
+            let agrees =
+                (run as u64).saturating_mul(PERMILLE) >= agree.saturating_mul(group_len as u64);
+            if group_len >= EXTENT_MIN_SAMPLED_PAGES && agrees {
+                if let Some(c) = d.candidates.get(start).copied() {
+                    let base = Gfn(c.gfn).extent_base();
+                    let k = history::key(base, EXTENT_ORDER);
+                    let target = NodeId::new(u32::from(c.target));
+                    if d.history.is_quiet(k, epoch) {
+                        merged = Some(None);
+                    } else if target
+                        .is_some_and(|t| d.history.would_bounce(k, t, epoch, BOUNCE_WINDOW_EPOCHS))
+                    {
+                        freeze_page(d, k, epoch, freeze);
+                        merged = Some(None);
+                    } else {
+                        let heat = d
+                            .candidates
+                            .get(read..end)
+                            .map_or(0, |g| g.iter().fold(0u32, |a, x| a.saturating_add(x.heat)));
+                        merged = Some(Some(Candidate {
+                            gfn: base.0,
+                            heat,
+                            order: EXTENT_ORDER,
+                            ..c
+                        }));
+                    }
+                }
+            }
+        }
+        match merged {
+            // The extent moves as one: its pages are consumed.
+            Some(Some(unit)) => {
+                if let Some(slot) = d.candidates.get_mut(write) {
+                    *slot = unit;
+                }
+                write = write.saturating_add(1);
+            }
+            // The extent agreed but must not move now: its pages stay too.
+            Some(None) => {}
+            None => {
+                for j in read..end {
+                    if let Some(c) = d.candidates.get(j).copied() {
+                        if let Some(slot) = d.candidates.get_mut(write) {
+                            *slot = c;
+                        }
+                        write = write.saturating_add(1);
+                    }
+                }
+            }
+        }
+        read = end.max(read.saturating_add(1));
+    }
+    d.candidates.truncate(write);
+}
+
+/// Water-filling: each domain gets an equal share of what is left, capped
+/// by what it wants and by its own budget, until the budget or the wants
+/// run out.  At most `domains.len() + 1` rounds.
+fn share_budget(domains: &mut [DomainState], budget: u64) {
+    for d in domains.iter_mut() {
+        d.want_pages = d.want_pages.min(d.params.epoch_budget_pages());
+        d.allot_pages = 0;
+    }
+    let mut left = budget;
+    for _ in 0..=domains.len() {
+        let hungry = domains
+            .iter()
+            .filter(|d| d.allot_pages < d.want_pages)
+            .count() as u64;
+        if hungry == 0 || left == 0 {
+            break;
+        }
+        let share = (left.checked_div(hungry).unwrap_or(0)).max(1);
+        for d in domains.iter_mut() {
+            let give = share
+                .min(d.want_pages.saturating_sub(d.allot_pages))
+                .min(left);
+            d.allot_pages = d.allot_pages.saturating_add(give);
+            left = left.saturating_sub(give);
+        }
+    }
+}
