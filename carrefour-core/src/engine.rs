@@ -776,3 +776,215 @@ fn share_budget(domains: &mut [DomainState], budget: u64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::SkipReason;
+    use crate::types::DataSource;
+
+    const D1: DomId = DomId(1);
+
+    fn node(i: u32) -> NodeId {
+        NodeId::new(i).unwrap()
+    }
+
+    fn engine() -> Engine {
+        Engine::new(Topology::uniform(2, 2).unwrap(), Params::default(), 64).unwrap()
+    }
+
+    fn touch(e: &mut Engine, dom: DomId, gfn: u64, frame: u32, cpu: u32, times: u32) {
+        for _ in 0..times {
+            let s = Sample {
+                domain: dom,
+                gfn: Gfn(gfn),
+                frame_node: node(frame),
+                cpu_node: node(cpu),
+                kind: AccessKind::Load,
+                source: DataSource::Dram,
+            };
+            e.ingest(&s).unwrap();
+        }
+    }
+
+    fn busy_epoch() -> EpochInput<'static> {
+        // 1 ms: a few samples at the accurate period are far above the gate.
+        EpochInput {
+            elapsed_us: 1_000,
+            ..EpochInput::default()
+        }
+    }
+
+    #[test]
+    fn enabling_twice_or_too_many_is_refused() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        assert_eq!(e.enable(D1), Err(EngineError::AlreadyEnabled(D1)));
+        for i in 2..=MAX_DOMAINS as u16 {
+            e.enable(DomId(i)).unwrap();
+        }
+        assert_eq!(e.enable(DomId(1000)), Err(EngineError::TooManyDomains));
+        assert_eq!(
+            e.disable(DomId(999)),
+            Err(EngineError::UnknownDomain(DomId(999)))
+        );
+    }
+
+    #[test]
+    fn samples_for_unknown_domains_or_nodes_are_counted_not_recorded() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        let mut s = Sample {
+            domain: DomId(7),
+            gfn: Gfn(1),
+            frame_node: node(0),
+            cpu_node: node(1),
+            kind: AccessKind::Store,
+            source: DataSource::Unknown,
+        };
+        assert_eq!(e.ingest(&s), Err(IngestError::UnknownDomain));
+        s.domain = D1;
+        s.frame_node = node(5);
+        assert_eq!(e.ingest(&s), Err(IngestError::BadNode));
+        let g = e.global_stats();
+        assert_eq!((g.samples_unknown_domain, g.samples_bad_node), (1, 1));
+    }
+
+    #[test]
+    fn private_page_on_wrong_node_gets_one_migrate_action() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 100, 0, 1, 3);
+        touch(&mut e, D1, 200, 1, 1, 3);
+        let sum = e.decide(&busy_epoch());
+        assert_eq!(sum.actions, 1);
+        let a = e.actions()[0];
+        assert_eq!(
+            (a.gfn, a.kind, a.target, a.from, a.order),
+            (Gfn(100), ActionKind::Migrate, node(1), node(0), 0)
+        );
+    }
+
+    #[test]
+    fn moved_page_cools_down_then_bounce_back_is_frozen() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 100, 0, 1, 3);
+        e.decide(&busy_epoch());
+        e.report(0, Outcome::Done).unwrap();
+        // Next epoch node 0 wants it back: still cooling down.
+        touch(&mut e, D1, 100, 1, 0, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        // Cooldown over, but going back to node 0 is a bounce: frozen.
+        touch(&mut e, D1, 100, 1, 0, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        let st = e.domain_stats(D1).unwrap();
+        assert_eq!(st.bounces, 1);
+        assert_eq!(st.frozen_pages, 1);
+    }
+
+    #[test]
+    fn skipped_action_is_not_retried_at_once() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 100, 0, 1, 3);
+        e.decide(&busy_epoch());
+        e.report(0, Outcome::Skipped(SkipReason::ExtraRefs))
+            .unwrap();
+        assert_eq!(
+            e.report(0, Outcome::Done),
+            Err(ReportError::AlreadyReported)
+        );
+        assert_eq!(e.report(1, Outcome::Done), Err(ReportError::NoSuchAction));
+        for _ in 0..SKIP_RETRY_EPOCHS {
+            touch(&mut e, D1, 100, 0, 1, 3);
+            assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        }
+        touch(&mut e, D1, 100, 0, 1, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 1);
+        assert_eq!(
+            e.domain_stats(D1).unwrap().skipped[SkipReason::ExtraRefs as usize],
+            1
+        );
+    }
+
+    #[test]
+    fn agreeing_extent_moves_as_one_order_9_action() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        for g in 512..512 + 20 {
+            touch(&mut e, D1, g, 0, 1, 2);
+        }
+        e.decide(&busy_epoch());
+        assert_eq!(e.actions().len(), 1);
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(512), 9));
+    }
+
+    #[test]
+    fn disagreeing_extent_moves_page_by_page() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        for g in 512..512 + 10 {
+            touch(&mut e, D1, g, 0, 1, 2);
+        }
+        for g in 600..610 {
+            touch(&mut e, D1, g, 0, 0, 2); // local: stays
+        }
+        e.decide(&busy_epoch());
+        assert_eq!(e.actions().len(), 10);
+        assert!(e.actions().iter().all(|a| a.order == 0));
+    }
+
+    #[test]
+    fn budget_caps_pages_per_epoch_and_is_shared_fairly() {
+        let mut e = engine();
+        e.set_defaults(&[
+            (Tunable::BudgetPages as u32, 10),
+            (Tunable::ExtentAgreePermille as u32, 1001),
+        ])
+        .unwrap();
+        e.enable(D1).unwrap();
+        e.enable(DomId(2)).unwrap();
+        for g in 0..30 {
+            touch(&mut e, D1, g, 0, 1, 2);
+            touch(&mut e, DomId(2), g, 0, 1, 2);
+        }
+        let sum = e.decide(&busy_epoch());
+        assert_eq!(sum.pages, 10);
+        let d1 = e.actions().iter().filter(|a| a.domain == D1).count();
+        assert_eq!(d1, 5);
+    }
+
+    #[test]
+    fn reconfiguring_the_table_size_reallocates_and_keeps_counters() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 1, 0, 1, 1);
+        e.set_params(D1, &[(Tunable::TrackedPages as u32, 100)])
+            .unwrap();
+        let st = e.domain_stats(D1).unwrap();
+        assert_eq!(st.samples, 1);
+        assert_eq!(e.params(D1).unwrap().get(Tunable::TrackedPages), 100);
+        assert!(e
+            .set_params(D1, &[(Tunable::TrackedPages as u32, 1)])
+            .is_err());
+    }
+
+    #[test]
+    fn idle_domain_is_gated_off() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 100, 0, 1, 3);
+        // 3 samples at the accurate period over 60 s: ~0.003 accesses/us.
+        e.decide(&EpochInput {
+            elapsed_us: 60_000_000,
+            ..EpochInput::default()
+        });
+        assert!(e.actions().is_empty());
+        assert_eq!(
+            e.domain_stats(D1).unwrap().switches.off,
+            Some(crate::rules::OffReason::LowIntensity)
+        );
+    }
+}
