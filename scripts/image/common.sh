@@ -1,0 +1,53 @@
+# Shared settings of the image build; sourced by the scripts beside it.
+# Every path is absolute, so scripts may run from anywhere.
+
+# The Xen source package, pinned: Debian 12 (bookworm) main.
+XEN_DEB_VERSION=4.17.5+72-g01140da4e8-1
+XEN_UPSTREAM_VERSION=${XEN_DEB_VERSION%-*}        # 4.17.5+72-g01140da4e8
+XEN_SRC_DIRNAME=xen-$XEN_UPSTREAM_VERSION
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PATCHES=$TOP/xen-patches
+ABI_HEADER=$TOP/hypercall-abi/include/public/carrefour.h
+# Where the ABI header lands in Xen's tree (and so in tools/include/xen/).
+ABI_HEADER_IN_TREE=xen/include/public/carrefour.h
+
+BUILD=$TOP/build
+SRC_DL=$BUILD/xen-src                   # apt-get source output (download once)
+PRISTINE=$SRC_DL/$XEN_SRC_DIRNAME       # Debian's tree, never modified
+STAGE=$BUILD/xen-stage                  # pristine + ABI header + series
+TREE=$BUILD/xen                         # the build tree (objects live here)
+STAMPS=$BUILD/stamps
+RUST_TARGET_DIR=$BUILD/rust-xen
+RUST_TARGET=x86_64-unknown-none
+RUST_LIB=$RUST_TARGET_DIR/$RUST_TARGET/release/libcarrefour_xen.a
+TOOLS_DESTDIR=$BUILD/tools-root         # `make install` root, copied to out/
+OUT=$TOP/out/image
+
+# CPUs to use: the machines are shared, two cores each.
+JOBS=${JOBS:-2}
+# Hypervisor flavour: debug (ASSERTs on, for the test bed) unless XEN_DEBUG=n.
+XEN_DEBUG=${XEN_DEBUG:-y}
+
+log() { printf '[image] %s\n' "$*"; }
+die() { printf '[image] error: %s\n' "$*" >&2; exit 1; }
+
+# The patch names of the series, in order (comments and blank lines dropped).
+series_patches() {
+    sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$PATCHES/series" | grep -v '^$' || true
+}
+
+# A hash of everything that makes the assembled source tree: the series, its
+# patches, the extra files, the ABI header and the assembling script.
+stage_inputs_hash() {
+    {
+        echo "$XEN_DEB_VERSION"
+        sha256sum "$PATCHES/series" "$ABI_HEADER" "$TOP/scripts/image/prepare-tree.sh"
+        local p
+        for p in $(series_patches); do sha256sum "$PATCHES/$p"; done
+        if [ -d "$PATCHES/files" ]; then
+            (cd "$PATCHES/files" && find . -type f -print0 | sort -z |
+                xargs -0 -r sha256sum)
+        fi
+    } | sha256sum | cut -c1-16
+}
