@@ -1,0 +1,37 @@
+# The test bed: Xen under QEMU (TCG) with two emulated NUMA nodes, a PV
+# dom0 on a busybox initramfs, PVH guests running memwork.  See
+# testbed/README.md.
+#
+#   make testbed          host packages, memwork (+ its test), guest and
+#                         dom0 initramfs
+#   make e2e              every scenario in testbed/scenarios; ends with
+#                         "N passed, N failed"
+#   make e2e TESTBED_SCENARIOS="boot guest-placement"   some of them
+#
+# XEN_IMAGE_DIR picks the Xen under test: a directory with `xen` (multiboot
+# ELF or gzipped) and `tools/` (DESTDIR root of the toolstack).  Left
+# empty, testbed/build-initramfs.sh takes out/image when `make image` has
+# produced out/image/xen, else Debian 12's stock Xen 4.17 unpacked into
+# build/testbed/stock.
+
+TESTBED_SCENARIOS ?= $(sort $(basename $(notdir $(wildcard testbed/scenarios/*.sh))))
+XEN_IMAGE_DIR ?=
+ifneq ($(XEN_IMAGE_DIR),)
+export XEN_IMAGE_DIR
+endif
+
+.PHONY: testbed testbed-deps memwork-test e2e
+testbed-deps:
+	@testbed/deps.sh
+
+memwork-test: testbed-deps
+	@$(MAKE) -s -C testbed/workload test OUT=$(CURDIR)/build/testbed/workload
+
+testbed: testbed-deps memwork-test
+	@testbed/build-initramfs.sh
+
+e2e: testbed
+	@testbed/run.sh $(TESTBED_SCENARIOS)
+
+# `make test` ends with the end-to-end suite (see the top Makefile).
+test: e2e

@@ -1,0 +1,134 @@
+# Helpers for scenario scripts (sourced into every testbed/scenarios/*.sh;
+# runs in dom0 under busybox sh).  Every line a scenario prints reaches
+# the serial log, where NAME.expect judges it.
+#
+#   say TEXT                       "scenario: TEXT"
+#   check DESCRIPTION CMD...       runs CMD; "check ok: ..." or
+#                                  "check FAIL: ..."; a failure makes the
+#                                  scenario exit non-zero (see finish)
+#   guest_create NAME [XL-LINE...] creates a PVH guest running memwork
+#                                  and copies its console to the log,
+#                                  each line prefixed "[NAME] "
+#   guest_wait NAME REGEX SECONDS  waits for a console line of NAME
+#   node_pages NAME                "node0=PAGES node1=PAGES ..." from
+#                                  Xen's debug key 'u'
+#   finish                         exit status: 0 unless a check failed
+
+GUEST_KERNEL=/testbed/guest/vmlinux
+GUEST_RAMDISK=/testbed/guest/initramfs.cpio
+CONSOLE_DIR=/var/log/xen/console
+FAILED_CHECKS=0
+
+say() { echo "scenario: [$(cut -d' ' -f1 /proc/uptime)s] $*"; }
+
+check() {
+    local what=$1
+    shift
+    if "$@"; then
+        echo "check ok: $what"
+    else
+        echo "check FAIL: $what"
+        FAILED_CHECKS=$((FAILED_CHECKS + 1))
+    fi
+}
+
+finish() {
+    say "$FAILED_CHECKS failed checks"
+    [ "$FAILED_CHECKS" = 0 ]
+    exit $?
+}
+
+# guest_create NAME [XL-CONFIG-LINE...]
+#   Defaults: PVH, 256 MB, 2 vCPUs, memwork with $MEMWORK_ARGS (default
+#   "-p 16 -s 16 -t 30 -i 3").  Extra arguments are xl config lines that
+#   override the defaults (xl takes the last setting of a key), e.g.
+#   'cpus="node:0"' 'memory=512'.
+guest_create() {
+    local name=$1 cfg=/tmp/$1.cfg line
+    shift
+    {
+        echo "name=\"$name\""
+        echo 'type="pvh"'
+        echo "kernel=\"$GUEST_KERNEL\""
+        echo "ramdisk=\"$GUEST_RAMDISK\""
+        echo "cmdline=\"console=hvc0 quiet -- ${MEMWORK_ARGS:--p 16 -s 16 -t 30 -i 3}\""
+        echo 'memory=256'
+        echo 'vcpus=2'
+        echo 'on_poweroff="destroy"'
+        echo 'on_crash="destroy"'
+        for line in "$@"; do echo "$line"; done
+    } > "$cfg"
+    say "xl create $name: $(grep -v '^name=\|^kernel=\|^ramdisk=\|^on_' "$cfg" | tr '\n' ' ')"
+    console_follow "$name"
+    xl create "$cfg" || return 1
+    say "guest $name created (domid $(xl domid "$name"))"
+}
+
+# Copies NAME's console log (written by xenconsoled) to our console, in
+# the background; once per NAME (a re-created guest appends to the log).
+console_follow() {
+    [ -e "/tmp/follow-$1" ] && return 0
+    touch "/tmp/follow-$1"
+    console_copy "$1" &
+}
+console_copy() {
+    local log=$CONSOLE_DIR/guest-$1.log
+    while [ ! -e "$log" ]; do sleep 0.2; done
+    tail -n +1 -F "$log" 2>/dev/null | while IFS= read -r line; do
+        echo "[$1] $line" | tr -d '\r'
+    done
+}
+
+# guest_wait NAME REGEX SECONDS: succeeds once NAME's console shows REGEX.
+guest_wait() {
+    local log=$CONSOLE_DIR/guest-$1.log deadline
+    deadline=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
+    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+        grep -Eq "$2" "$log" 2>/dev/null && return 0
+        sleep 1
+    done
+    say "timed out after $3 s waiting for /$2/ on $1's console"
+    return 1
+}
+
+# guest_gone NAME SECONDS: succeeds once NAME no longer exists.
+guest_gone() {
+    local deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
+    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+        xl domid "$1" >/dev/null 2>&1 || return 0
+        sleep 1
+    done
+    return 1
+}
+
+# node_pages NAME: prints "node0=N node1=M" (pages of NAME on each node)
+# from the 'u' debug key's dump in Xen's console ring.
+node_pages() {
+    local domid
+    domid=$(xl domid "$1") || return 1
+    xl dmesg -c >/dev/null
+    xl debug-keys u
+    xl dmesg | awk -v dom="$domid" '
+        /Domain [0-9]+ \(total: [0-9]+\)/ {
+            match($0, /Domain [0-9]+/)
+            cur = substr($0, RSTART + 7, RLENGTH - 7)
+        }
+        cur == dom {
+            s = $0
+            while (match(s, /Node [0-9]+: [0-9]+/)) {
+                split(substr(s, RSTART + 5, RLENGTH - 5), f, ": ")
+                out = out (out == "" ? "" : " ") "node" f[1] "=" f[2]
+                s = substr(s, RSTART + RLENGTH)
+            }
+        }
+        END { if (out == "") exit 1; print out }'
+}
+
+# pages_mostly_on NODE "node0=N node1=M": succeeds when at least
+# MOSTLY_PERMILLE of the pages are on NODE.
+MOSTLY_PERMILLE=900     # leaves room for page tables and special pages
+pages_mostly_on() {
+    echo "$2" | tr ' ' '\n' | awk -F= -v want="node$1" -v pm=$MOSTLY_PERMILLE '
+        { total += $2; if ($1 == want) on += $2 }
+        END { exit !(total > 0 && on * 1000 >= total * pm) }'
+}

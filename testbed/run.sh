@@ -1,0 +1,176 @@
+#!/bin/bash
+# testbed/run.sh SCENARIO...
+#
+# For each scenario: builds what is missing (build-initramfs.sh), boots
+# Xen + dom0 under QEMU (TCG, two NUMA nodes) with
+# testbed/scenarios/SCENARIO.sh as dom0's script, records the serial log
+# in build/testbed/logs/SCENARIO.log, stops QEMU (when the scenario is
+# done, or at its timeout), and judges the log with SCENARIO.expect.
+# Prints PASS/FAIL per scenario and exits non-zero if any failed.
+#
+# Environment:
+#   XEN_IMAGE_DIR   where xen + tools/ come from (see build-initramfs.sh)
+#   TESTBED_TIMEOUT default timeout in seconds (an .expect may set its own)
+#   XEN_CMDLINE_EXTRA, DOM0_CMDLINE_EXTRA   appended to the command lines
+#   TESTBED_VERBOSE=1 echo the serial log while it is written
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+BUILD=${TESTBED_BUILD:-$top/build/testbed}
+export TESTBED_T0=${TESTBED_T0:-$(date +%s.%N)}
+step() { awk -v t0="$TESTBED_T0" -v now="$(date +%s.%N)" -v msg="$*" \
+            'BEGIN { printf "testbed: [%5.1fs] %s\n", now - t0, msg }'; }
+
+# The emulated machine (see /work/shared/notes/testbed.md): q35, two
+# sockets of two cores, one socket and 2 GiB per NUMA node.  AMD SVM with
+# nested paging lets Xen run PVH guests with HAP under TCG.
+QEMU_MACHINE=(
+    -machine q35 -accel tcg,thread=multi,tb-size=512
+    -cpu qemu64,+svm,+npt,+rdrand
+    -smp 4,sockets=2,cores=2,threads=1 -m 4G
+    -object memory-backend-ram,id=m0,size=2G
+    -object memory-backend-ram,id=m1,size=2G
+    -numa node,nodeid=0,cpus=0-1,memdev=m0
+    -numa node,nodeid=1,cpus=2-3,memdev=m1
+    -display none -monitor none -no-reboot -net none
+)
+XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1G,max:1G dom0_max_vcpus=2
+ loglvl=all guest_loglvl=all noreboot console_timestamps=boot ${XEN_CMDLINE_EXTRA:-}"
+DOM0_CMDLINE="console=hvc0 earlyprintk=xen ${DOM0_CMDLINE_EXTRA:-}"
+DEFAULT_TIMEOUT_S=${TESTBED_TIMEOUT:-300}
+# After dom0's "scenario done" line, QEMU gets this long to power off.
+POWEROFF_GRACE_S=10
+END_MARKER='^testbed: scenario done rc='
+# Lines after which nothing useful follows: stop QEMU early.
+DEAD_MARKER='Hardware Dom0 crashed|Panic on CPU|Kernel panic - not syncing'
+
+# Milestones reported while a scenario runs: "REGEX|what it means"
+# (split at the last "|").
+MILESTONES=(
+    'Brought up [0-9]+ CPUs|Xen up'
+    '^testbed: .*dom0 userspace up|dom0 userspace up'
+    '^testbed: .*toolstack ready|toolstack ready'
+    '^scenario: .*created \(domid|guest created'
+    '^\[[^]]*\] memwork: t=|guest memwork running'
+    '^testbed: scenario done|scenario done'
+)
+
+[ $# -gt 0 ] || { echo "usage: $0 SCENARIO..." >&2; exit 2; }
+for s in "$@"; do
+    [ -f "$here/scenarios/$s.sh" ] || { echo "no scenario $here/scenarios/$s.sh" >&2; exit 2; }
+    [ -f "$here/scenarios/$s.expect" ] || { echo "no $here/scenarios/$s.expect" >&2; exit 2; }
+done
+
+"$here/build-initramfs.sh"
+# shellcheck source=/dev/null
+. "$BUILD/dom0/boot.env"
+step "xen and tools from $XEN_IMAGE_DIR"
+
+# judge EXPECT LOG: applies the rules of EXPECT to LOG; prints one line per
+# rule with the first (or offending) log line; fails if any rule fails.
+judge() {
+    local expect=$1 log=$2 clean=$2.txt verdict=0 kind re n count line
+    tr -d '\r' < "$log" > "$clean"
+    # Rules every scenario gets: dom0 reached the end of its script, the
+    # script succeeded, and Xen did not panic.
+    {
+        echo "must: $END_MARKER"
+        echo "must: ${END_MARKER}0\$"
+        echo 'must-not: Panic on CPU|FATAL TRAP|Kernel panic|BUG: unable to handle'
+        grep -v '^[[:space:]]*\(#\|$\|timeout:\)' "$expect"
+    } | while IFS= read -r rule; do
+        kind=${rule%%:*}
+        re=${rule#*:}
+        re=${re# }
+        count=$(grep -Ec -- "$re" "$clean" || true)
+        line=$(grep -Em1 -- "$re" "$clean" || true)
+        case $kind in
+            must) [ "$count" -gt 0 ] ;;
+            must-not) [ "$count" -eq 0 ] ;;
+            count\>=*) n=${kind#count>=}; [ "$count" -ge "$n" ] ;;
+            *) echo "  bad rule in $expect: $rule"; false ;;
+        esac && ok=ok || ok=FAIL
+        printf '  %-4s %s  [%s matches]%s\n' "$ok" "$rule" "$count" \
+            "${line:+  -> ${line:0:160}}"
+        [ $ok = ok ]
+    done > "$log.verdict" || verdict=1
+    # The while loop runs in a subshell: read its results from the file.
+    grep -q '^  FAIL' "$log.verdict" && verdict=1
+    cat "$log.verdict"
+    return $verdict
+}
+
+passed=0 failed=0
+mkdir -p "$BUILD/logs" "$BUILD/run"
+for name in "$@"; do
+    script=$here/scenarios/$name.sh
+    expect=$here/scenarios/$name.expect
+    log=$BUILD/logs/$name.log
+    timeout_s=$(sed -n 's/^timeout:[[:space:]]*\([0-9]*\).*/\1/p' "$expect" | head -1)
+    timeout_s=${timeout_s:-$DEFAULT_TIMEOUT_S}
+
+    # The scenario rides in a small cpio appended to dom0's initramfs.
+    rundir=$BUILD/run/$name
+    rm -rf "$rundir" && mkdir -p "$rundir/root/testbed"
+    cp "$script" "$rundir/root/testbed/scenario.sh"
+    echo "$name" > "$rundir/root/testbed/scenario-name"
+    (cd "$rundir/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$rundir/scenario.cpio"
+    cat "$DOM0_INITRD" "$rundir/scenario.cpio" > "$rundir/dom0-initrd.cpio"
+
+    step "$name: booting (timeout ${timeout_s}s, log $log)"
+    start=$(date +%s)
+    : > "$log"
+    # A comma inside a multiboot module's command line is written ",,".
+    qemu-system-x86_64 "${QEMU_MACHINE[@]}" \
+        -kernel "$XEN" -append "$(echo $XEN_CMDLINE)" \
+        -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
+        -serial "file:$log" </dev/null >"$rundir/qemu.out" 2>&1 &
+    qemu_pid=$!
+    tail_pid=
+    if [ "${TESTBED_VERBOSE:-0}" = 1 ]; then
+        tail -n +1 -f "$log" --pid=$qemu_pid & tail_pid=$!
+    fi
+
+    # Wait for: QEMU exiting, the end marker (+ grace), or the timeout.
+    outcome=timeout done_at= seen=
+    while kill -0 $qemu_pid 2>/dev/null; do
+        now=$(date +%s)
+        if [ -z "$done_at" ] && grep -Eq "$END_MARKER|$DEAD_MARKER" "$log"; then
+            done_at=$now
+        fi
+        # Progress: the first time each milestone shows up in the log.
+        for mark in "${MILESTONES[@]}"; do
+            case "$seen" in *"<${mark##*|}>"*) continue ;; esac
+            grep -Eq "${mark%|*}" "$log" && { step "$name: ${mark##*|}"; seen="$seen<${mark##*|}>"; }
+        done
+        if [ -n "$done_at" ] && [ $((now - done_at)) -ge $POWEROFF_GRACE_S ]; then
+            outcome=done; break
+        fi
+        if [ $((now - start)) -ge "$timeout_s" ]; then break; fi
+        sleep 1
+    done
+    if kill -0 $qemu_pid 2>/dev/null; then
+        kill $qemu_pid 2>/dev/null || true
+        sleep 1
+        kill -9 $qemu_pid 2>/dev/null || true
+    else
+        outcome=exited
+        grep -q "$END_MARKER" "$log" || outcome="exited early"
+    fi
+    wait $qemu_pid 2>/dev/null || true
+    [ -n "$tail_pid" ] && { kill $tail_pid 2>/dev/null || true; wait $tail_pid 2>/dev/null || true; }
+    step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
+    [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
+
+    if judge "$expect" "$log"; then
+        step "$name: PASS"
+        passed=$((passed + 1))
+    else
+        step "$name: FAIL (log: $log)"
+        [ "$outcome" = timeout ] && echo "  timed out; last lines of the log:" &&
+            tail -n 15 "$log.txt" | sed 's/^/  | /'
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
