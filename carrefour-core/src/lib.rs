@@ -78,8 +78,10 @@
 extern crate alloc;
 
 pub mod action;
+pub mod checker;
 pub mod engine;
 pub mod history;
+pub mod ibs;
 pub mod metrics;
 pub mod params;
 pub mod prng;

@@ -195,8 +195,10 @@ pub const MAX_TRACKED_PAGES: u64 = 1 << 20;
 /// and shorter periods only add cost.
 pub const MIN_SAMPLING_PERIOD: u64 = 0x90;
 
-/// Longest sampling period: IbsOpMaxCnt holds 27 bits of period / 16.
-pub const MAX_SAMPLING_PERIOD: u64 = (1 << 31) - 16;
+/// Longest sampling period: IbsOpMaxCnt holds bits 26:4 of the period
+/// (16 bits, plus 7 with CPUID OpCntExt), so 2^27 - 16 is the longest
+/// period IBS can be programmed with (`ibs::MAX_OP_PERIOD_EXT`).
+pub const MAX_SAMPLING_PERIOD: u64 = (1 << 27) - 16;
 
 /// Why a parameter was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
