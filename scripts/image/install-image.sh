@@ -22,7 +22,7 @@ rsync -a --delete "$TOOLS_DESTDIR/" "$OUT/tools/"
 tc=${XEN_RUST_TOOLCHAIN:+"+$XEN_RUST_TOOLCHAIN"}
 series_hash=$( { cat "$PATCHES/series"
     for p in $(series_patches); do cat "$PATCHES/$p"; done; } | sha256sum | cut -c1-16)
-abi_version=$(awk '$1 == "#define" && $2 == "XEN_CARREFOUR_ABI_VERSION" { print $3 }' "$ABI_HEADER")
+abi_version=$(awk '$1 == "#define" && $2 == "XEN_CARREFOUR_ABI_VERSION" { sub(/[uU]$/, "", $3); print $3 }' "$ABI_HEADER")
 commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo none)
 git -C "$TOP" diff --quiet HEAD -- src build.rs scripts/image xen-patches \
     hypercall-abi carrefour-core Cargo.toml 2>/dev/null || commit="$commit+changes"
