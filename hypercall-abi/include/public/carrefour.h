@@ -31,6 +31,18 @@
 #define __XEN_PUBLIC_CARREFOUR_H__
 
 /*
+ * As for domctl.h: only for Xen and its tools.  Elsewhere xen.h falls back
+ * to a uint64_aligned_t and 64-bit guest handles that are only 4-byte
+ * aligned on 32-bit x86, and the structures below would silently take
+ * another layout.
+ */
+#if !defined(__XEN__) && !defined(__XEN_TOOLS__)
+#error "Carrefour operations are intended for use by node control tools only"
+#endif
+
+#include "xen.h"
+
+/*
  * Version of this ABI: major in the upper 16 bits (incompatible change),
  * minor in the lower 16 (compatible addition).  Callers pass the version
  * they were built against; Xen accepts the same major.
@@ -133,7 +145,11 @@ struct xen_carrefour_info {
 /* Xen's command line allows Carrefour (carrefour=on). */
 #define XEN_CARREFOUR_INFO_F_ALLOWED      (1U << 1)
 
-/* XEN_DOMCTL_CARREFOUR_OP_SET_PARAMS: all or nothing. */
+/*
+ * XEN_DOMCTL_CARREFOUR_OP_SET_PARAMS: all or nothing.  Only the first
+ * nr_params entries of params[] are read; each parameter may appear at most
+ * once among them (-EINVAL otherwise).
+ */
 struct xen_carrefour_set_params {
     uint32_t nr_params;         /* IN: 1..XEN_CARREFOUR_MAX_SET_PARAMS */
     uint32_t pad;               /* IN: must be zero */
@@ -157,7 +173,11 @@ struct xen_carrefour_stats {
 typedef struct xen_carrefour_stats xen_carrefour_stats_t;
 DEFINE_XEN_GUEST_HANDLE(xen_carrefour_stats_t);
 
-/* XEN_DOMCTL_CARREFOUR_OP_GET_STATS */
+/*
+ * XEN_DOMCTL_CARREFOUR_OP_GET_STATS.  With size below
+ * sizeof(struct xen_carrefour_stats), Xen writes that size to size and
+ * fails with -ENOBUFS (ask with a null buffer and size 0, then retry).
+ */
 struct xen_carrefour_get_stats {
     XEN_GUEST_HANDLE_64(xen_carrefour_stats_t) buffer; /* IN */
     uint32_t size;              /* IN: bytes at buffer; OUT: bytes needed */
