@@ -11,8 +11,8 @@
 # XEN_IMAGE_DIR picks the Xen under test: a directory with `xen` (multiboot
 # ELF or gzipped) and `tools/` (DESTDIR root of the toolstack).  Left
 # empty, testbed/build-initramfs.sh takes out/image when `make image` has
-# produced out/image/xen, else Debian 12's stock Xen 4.17 unpacked into
-# build/testbed/stock.
+# produced out/image/xen and out/image/tools/, else Debian 12's stock Xen
+# 4.17 unpacked into build/testbed/stock.
 
 TESTBED_SCENARIOS ?= $(sort $(basename $(notdir $(wildcard testbed/scenarios/*.sh))))
 XEN_IMAGE_DIR ?=

@@ -12,7 +12,7 @@
 #
 # XEN_IMAGE_DIR (environment) is where Xen comes from: a directory with
 # `xen` (multiboot ELF, or gzipped) and `tools/` (a DESTDIR root of the
-# toolstack, any prefix).  Default: out/image if it holds `xen`, else
+# toolstack, any prefix).  Default: out/image if it holds both, else
 # Debian's stock Xen unpacked by fetch-stock-xen.sh.
 #
 # Each artefact is rebuilt only when its inputs changed.  Prints one line
@@ -28,7 +28,7 @@ die() { echo "testbed: error: $*" >&2; exit 1; }
 
 # --- what to build from -------------------------------------------------
 if [ -z "${XEN_IMAGE_DIR:-}" ]; then
-    if [ -e "$top/out/image/xen" ]; then
+    if [ -e "$top/out/image/xen" ] && [ -d "$top/out/image/tools" ]; then
         XEN_IMAGE_DIR=$top/out/image
     else
         XEN_IMAGE_DIR=$BUILD/stock
