@@ -301,6 +301,9 @@ impl Engine {
             let mut fresh = DomainState::new(id, next, nr_nodes)?;
             fresh.stats = d.stats;
             fresh.sampling_period = d.sampling_period;
+            // The samples go, the memory of moves stays: a new table size
+            // must not lift cooldowns and freezes.
+            fresh.history.absorb(&d.history, self.epoch);
             *d = fresh;
         }
         if next.get(Tunable::SamplingPeriod) != d.params.get(Tunable::SamplingPeriod) {
@@ -546,15 +549,26 @@ impl Engine {
             .ok_or(ReportError::DomainGone)?;
         let cooldown = u32::try_from(d.params.get(Tunable::CooldownEpochs)).unwrap_or(u32::MAX);
         let k = history::key(action.gfn, action.order);
+        // Quiet times only ever grow: a later outcome (of an aliased key,
+        // say) must not shorten a cooldown or a freeze.
+        let retry_until = epoch.saturating_add(SKIP_RETRY_EPOCHS).saturating_add(1);
         match outcome {
             Outcome::Done => {
                 d.stats.pages_moved = d.stats.pages_moved.saturating_add(action.pages());
+                let until = epoch.saturating_add(cooldown).saturating_add(1);
                 if let Some(r) = d.history.entry(k, epoch) {
                     r.moved_epoch = epoch;
                     r.moved_from = action.from.get();
                     r.moved_to = action.target.get();
-                    r.quiet_until = epoch.saturating_add(cooldown).saturating_add(1);
+                    r.quiet_until = r.quiet_until.max(until);
                     r.frozen = false;
+                    if action.order == EXTENT_ORDER {
+                        // Its pages cool down with it.
+                        r.pages_quiet_until = r.pages_quiet_until.max(until);
+                    }
+                }
+                if action.order == 0 {
+                    hold_extent(d, action.gfn, epoch, until);
                 }
             }
             Outcome::Skipped(reason) => {
@@ -562,13 +576,13 @@ impl Engine {
                     *s = s.saturating_add(1);
                 }
                 if let Some(r) = d.history.entry(k, epoch) {
-                    r.quiet_until = epoch.saturating_add(SKIP_RETRY_EPOCHS).saturating_add(1);
+                    r.quiet_until = r.quiet_until.max(retry_until);
                 }
             }
             Outcome::Failed => {
                 d.stats.failed = d.stats.failed.saturating_add(1);
                 if let Some(r) = d.history.entry(k, epoch) {
-                    r.quiet_until = epoch.saturating_add(SKIP_RETRY_EPOCHS).saturating_add(1);
+                    r.quiet_until = r.quiet_until.max(retry_until);
                 }
             }
         }
@@ -607,13 +621,22 @@ fn collect_candidates(
         };
         if let Some((kind, target)) = proposal {
             let k = history::key(page.gfn, 0);
-            if d.history.is_quiet(k, epoch) {
-                // cooling down, frozen or recently skipped: stays
+            let ext = history::key(page.gfn.extent_base(), EXTENT_ORDER);
+            let extent_moved = d
+                .history
+                .get(ext)
+                .is_some_and(|r| epoch < r.pages_quiet_until);
+            if d.history.is_quiet(k, epoch) || extent_moved {
+                // cooling down (alone or with its extent), frozen or
+                // recently skipped: stays
             } else if kind != ActionKind::Replicate
-                && d.history
+                && (d
+                    .history
                     .would_bounce(k, target, epoch, BOUNCE_WINDOW_EPOCHS)
+                    || d.history
+                        .would_bounce(ext, target, epoch, BOUNCE_WINDOW_EPOCHS))
             {
-                freeze_page(d, k, epoch, freeze);
+                freeze_page(d, page.gfn, 0, epoch, freeze);
             } else {
                 c.kind = Some(kind);
                 c.target = target.get();
@@ -636,11 +659,26 @@ fn collect_candidates(
     }
 }
 
-fn freeze_page(d: &mut DomainState, k: u64, epoch: u32, freeze: u32) {
+/// Freezes the page (`order` 0) or extent (`order` 9) at `gfn`; a frozen
+/// page holds its extent back too.
+fn freeze_page(d: &mut DomainState, gfn: Gfn, order: u8, epoch: u32, freeze: u32) {
     d.stats.bounces = d.stats.bounces.saturating_add(1);
-    if let Some(r) = d.history.entry(k, epoch) {
+    let until = epoch.saturating_add(freeze).saturating_add(1);
+    if let Some(r) = d.history.entry(history::key(gfn, order), epoch) {
         r.frozen = true;
-        r.quiet_until = epoch.saturating_add(freeze).saturating_add(1);
+        r.quiet_until = r.quiet_until.max(until);
+    }
+    if order == 0 {
+        hold_extent(d, gfn, epoch, until);
+    }
+}
+
+/// Keeps the extent of page `gfn` from moving as a whole before `until`:
+/// the page moved or froze on its own, and the extent would carry it.
+fn hold_extent(d: &mut DomainState, gfn: Gfn, epoch: u32, until: u32) {
+    let ext = history::key(gfn.extent_base(), EXTENT_ORDER);
+    if let Some(r) = d.history.entry(ext, epoch) {
+        r.extent_quiet_until = r.extent_quiet_until.max(until);
     }
 }
 
@@ -701,12 +739,20 @@ fn group_extents(d: &mut DomainState, epoch: u32) {
                     let base = Gfn(c.gfn).extent_base();
                     let k = history::key(base, EXTENT_ORDER);
                     let target = NodeId::new(u32::from(c.target));
-                    if d.history.is_quiet(k, epoch) {
+                    let held = d
+                        .history
+                        .get(k)
+                        .is_some_and(|r| epoch < r.extent_quiet_until);
+                    if held {
+                        // A page of it moved or froze on its own lately:
+                        // the extent stays whole where it is, and its
+                        // pages go their own way (each checked already).
+                    } else if d.history.is_quiet(k, epoch) {
                         merged = Some(None);
                     } else if target
                         .is_some_and(|t| d.history.would_bounce(k, t, epoch, BOUNCE_WINDOW_EPOCHS))
                     {
-                        freeze_page(d, k, epoch, freeze);
+                        freeze_page(d, base, EXTENT_ORDER, epoch, freeze);
                         merged = Some(None);
                     } else {
                         let heat = d
@@ -986,5 +1032,101 @@ mod tests {
             e.domain_stats(D1).unwrap().switches.off,
             Some(crate::rules::OffReason::LowIntensity)
         );
+    }
+
+    /// Moves every action of the last batch (reports `Done`).
+    fn all_done(e: &mut Engine) {
+        for i in 0..e.actions().len() {
+            e.report(i, Outcome::Done).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_extent_holding_a_page_that_just_moved_waits_for_its_cooldown() {
+        // Regression: cooldowns were kept per (gfn, order), so an extent
+        // could carry a page moved alone the epoch before.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 520, 0, 1, 3);
+        e.decide(&busy_epoch());
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(520), 0));
+        all_done(&mut e);
+        // Page 520 is on node 1 now; its neighbours all want to go to
+        // node 0, and so would the extent, page 520 included.
+        for g in 512..532 {
+            touch(&mut e, D1, g, 1, 0, 2);
+        }
+        e.decide(&busy_epoch());
+        // The other 19 pages go one by one; page 520 stays.
+        assert_eq!(e.actions().len(), 19);
+        for a in e.actions() {
+            assert_eq!(a.order, 0, "the extent moved during the cooldown");
+            assert_ne!(a.gfn, Gfn(520), "the page itself moved back at once");
+        }
+    }
+
+    #[test]
+    fn a_page_of_an_extent_that_just_moved_waits_for_its_cooldown() {
+        // Regression: a page was free to move the epoch after its extent.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        for g in 512..532 {
+            touch(&mut e, D1, g, 0, 1, 2);
+        }
+        e.decide(&busy_epoch());
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(512), 9));
+        all_done(&mut e);
+        // One page alone is wanted on node 0 (too few to move the extent).
+        touch(&mut e, D1, 520, 1, 0, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        // Going back to node 0 after the cooldown is a bounce: frozen.
+        e.decide(&busy_epoch());
+        touch(&mut e, D1, 520, 1, 0, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        assert_eq!(e.domain_stats(D1).unwrap().bounces, 1);
+    }
+
+    #[test]
+    fn resizing_the_table_keeps_cooldowns_and_freezes() {
+        // Regression: a new `tracked_pages` rebuilt the domain's history
+        // too, so a page moved last epoch could move again at once.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 100, 0, 1, 3);
+        e.decide(&busy_epoch());
+        all_done(&mut e);
+        e.set_params(D1, &[(Tunable::TrackedPages as u32, 64)])
+            .unwrap();
+        touch(&mut e, D1, 100, 1, 0, 3);
+        assert_eq!(e.decide(&busy_epoch()).actions, 0);
+    }
+
+    #[test]
+    fn a_later_outcome_never_shortens_a_cooldown() {
+        // Regression: gfns equal but for their top five bits share a
+        // history key; a skip of one reset the other's long cooldown.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        e.set_params(D1, &[(Tunable::CooldownEpochs as u32, 50)])
+            .unwrap();
+        let (a, b) = (5u64, 5u64 | 1 << 59);
+        touch(&mut e, D1, a, 0, 1, 3);
+        touch(&mut e, D1, b, 0, 1, 3);
+        e.decide(&busy_epoch());
+        assert_eq!(e.actions().len(), 2);
+        for i in 0..2 {
+            let outcome = if e.actions()[i].gfn == Gfn(a) {
+                Outcome::Done
+            } else {
+                Outcome::Skipped(SkipReason::ExtraRefs)
+            };
+            e.report(i, outcome).unwrap();
+        }
+        for _ in 0..(SKIP_RETRY_EPOCHS + 2) {
+            touch(&mut e, D1, a, 1, 0, 3);
+            assert!(
+                e.decide(&busy_epoch()).actions == 0 || e.actions().iter().all(|x| x.gfn != Gfn(a))
+            );
+        }
     }
 }

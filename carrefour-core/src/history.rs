@@ -5,8 +5,14 @@
 //! what lets the engine add a cooldown, ping-pong detection and "a skipped
 //! page is not retried every epoch".  A bounded open-addressed table keyed
 //! by the action's first gfn and order; when no slot is free within the
-//! probe bound, the entry whose last event is oldest is replaced (a page
-//! forgotten this way can only move again sooner, never wrongly).
+//! probe bound, a record that no longer holds anything back is replaced
+//! first, else the one whose last event is oldest (a page forgotten this
+//! way can only move again sooner, never wrongly).
+//!
+//! Pages and extents meet in the extent's record: a page that moves on its
+//! own holds its extent back ([`PageRecord::extent_quiet_until`]), and an
+//! extent that moves holds its pages back ([`PageRecord::pages_quiet_until`]),
+//! so that a cooldown or a freeze cannot be dodged by changing order.
 
 use alloc::vec::Vec;
 
@@ -29,6 +35,12 @@ pub struct PageRecord {
     pub quiet_until: u32,
     /// The page is frozen (bounced) until `quiet_until`.
     pub frozen: bool,
+    /// Extent records: none of the extent's pages moves on its own before
+    /// this epoch (the extent moved as a whole).
+    pub pages_quiet_until: u32,
+    /// Extent records: the extent does not move as a whole before this
+    /// epoch (one of its pages moved or froze on its own).
+    pub extent_quiet_until: u32,
     /// Epoch of the last change of this record, for eviction.
     last_event: u32,
 }
@@ -48,8 +60,21 @@ pub struct History {
 pub struct NoMemory;
 
 /// The key of a page (`order` 0) or extent (`order` 9): never zero.
+/// Gfns that differ only in their top five bits share a key (no guest
+/// has such frames; sharing only makes the engine more cautious, since
+/// quiet times are only ever extended).
 pub fn key(gfn: Gfn, order: u8) -> u64 {
     (gfn.0 << 5) | (u64::from(order & 0xf) << 1) | 1
+}
+
+impl PageRecord {
+    /// True when the record holds nothing back at `epoch`: replacing it
+    /// loses only bounce memory.
+    fn is_spent(&self, epoch: u32) -> bool {
+        epoch >= self.quiet_until
+            && epoch >= self.pages_quiet_until
+            && epoch >= self.extent_quiet_until
+    }
 }
 
 impl History {
@@ -88,26 +113,32 @@ impl History {
         None
     }
 
-    /// The record of `k`, created (evicting the stalest) when missing.
-    pub fn entry(&mut self, k: u64, epoch: u32) -> Option<&mut PageRecord> {
+    /// The slot for `k`: its own, a free one, or the victim to replace
+    /// (spent records first, then the stalest).
+    fn slot_for(&self, k: u64, epoch: u32) -> Option<usize> {
         let mask = self.records.len().saturating_sub(1);
         let mut slot = self.home(k);
         let mut victim = slot;
-        let mut victim_age = u32::MAX;
-        let mut found = None;
+        let mut victim_rank = (true, u32::MAX);
         for _ in 0..MAX_PROBE {
             let r = self.records.get(slot)?;
             if r.key == k || r.key == 0 {
-                found = Some(slot);
-                break;
+                return Some(slot);
             }
-            if r.last_event < victim_age {
-                victim_age = r.last_event;
+            let rank = (!r.is_spent(epoch), r.last_event);
+            if rank < victim_rank {
+                victim_rank = rank;
                 victim = slot;
             }
             slot = slot.wrapping_add(1) & mask;
         }
-        let slot = found.unwrap_or(victim);
+        Some(victim)
+    }
+
+    /// The record of `k`, created (replacing a spent or the stalest
+    /// record) when missing.
+    pub fn entry(&mut self, k: u64, epoch: u32) -> Option<&mut PageRecord> {
+        let slot = self.slot_for(k, epoch)?;
         let r = self.records.get_mut(slot)?;
         if r.key != k {
             *r = PageRecord {
@@ -138,6 +169,18 @@ impl History {
                 && r.moved_from == to.get()
                 && epoch.saturating_sub(r.moved_epoch) <= window
         })
+    }
+
+    /// Copies every record of `other` into `self` (a resized history
+    /// keeps what the old one knew, as far as it has room).
+    pub fn absorb(&mut self, other: &History, epoch: u32) {
+        for r in other.records.iter().filter(|r| r.key != 0) {
+            if let Some(slot) = self.slot_for(r.key, epoch) {
+                if let Some(dst) = self.records.get_mut(slot) {
+                    *dst = *r;
+                }
+            }
+        }
     }
 
     /// Forgets everything.
@@ -190,5 +233,40 @@ mod tests {
         }
         // The newest record is always there.
         assert!(h.get(key(Gfn(199), 0)).is_some());
+    }
+
+    #[test]
+    fn a_full_window_replaces_a_spent_record_before_a_cooling_one() {
+        // Regression: the stalest record was replaced even when it still
+        // held a page back and a spent one sat beside it.
+        let mut h = History::new(16).unwrap();
+        for i in 0..16u64 {
+            let r = h.entry(key(Gfn(i), 0), 1).unwrap();
+            // Page 0: oldest event, cooling down until epoch 100.
+            r.quiet_until = if i == 0 { 100 } else { 5 };
+        }
+        h.entry(key(Gfn(0), 0), 0).unwrap();
+        for i in 1..16u64 {
+            h.entry(key(Gfn(i), 0), 2).unwrap();
+        }
+        h.entry(key(Gfn(99), 0), 10).unwrap();
+        assert!(
+            h.is_quiet(key(Gfn(0), 0), 10),
+            "the cooling page was forgotten"
+        );
+        assert!(h.get(key(Gfn(99), 0)).is_some());
+    }
+
+    #[test]
+    fn absorb_keeps_every_record_that_fits() {
+        let mut small = History::new(16).unwrap();
+        for i in 0..10u64 {
+            small.entry(key(Gfn(i), 0), 3).unwrap().quiet_until = 7;
+        }
+        let mut big = History::new(1024).unwrap();
+        big.absorb(&small, 3);
+        for i in 0..10u64 {
+            assert!(big.is_quiet(key(Gfn(i), 0), 6));
+        }
     }
 }
