@@ -102,6 +102,14 @@ judge() {
 }
 
 passed=0 failed=0
+# QEMU never outlives this script, however it ends.
+qemu_pid= tail_pid=
+cleanup() {
+    local p
+    for p in $qemu_pid $tail_pid; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 mkdir -p "$BUILD/logs" "$BUILD/run"
 for name in "$@"; do
     script=$here/scenarios/$name.sh
@@ -161,6 +169,7 @@ for name in "$@"; do
     fi
     wait $qemu_pid 2>/dev/null || true
     [ -n "$tail_pid" ] && { kill $tail_pid 2>/dev/null || true; wait $tail_pid 2>/dev/null || true; }
+    qemu_pid= tail_pid=
     step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
     [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
 
