@@ -15,6 +15,8 @@ timeout_s=${BOOT_TIMEOUT_S:-60}
 logf=$BUILD/boot-test.log
 dummy=$BUILD/boot-test-dummy-dom0
 [ -f "$OUT/xen" ] || die "no out/image/xen: run make image"
+command -v qemu-system-x86_64 >/dev/null ||
+    die "no qemu-system-x86_64: apt-get install qemu-system-x86"
 printf 'not a kernel\n' >"$dummy"
 : >"$logf"
 

@@ -13,11 +13,16 @@ mkdir -p "$SRC_DL" "$STAMPS"
 cd "$SRC_DL"
 rm -rf "$PRISTINE"
 log "fetching xen=$XEN_DEB_VERSION (Debian source package)"
-# --download-only then dpkg-source: the same as `apt-get source`, with the
-# verification of the .dsc signature and checksums by dpkg-source.
-apt-get source --download-only -qq "xen=$XEN_DEB_VERSION" ||
+# --download-only then dpkg-source: the same as `apt-get source`.
+# apt checks the files against the archive's signed index; dpkg-source then
+# checks them against the .dsc (it cannot check the uploader's signature
+# without debian-keyring, and says so: that is expected).
+fetchlog=$SRC_DL/fetch.log
+{ apt-get source --download-only -qq "xen=$XEN_DEB_VERSION" &&
+  dpkg-source -x "xen_$XEN_DEB_VERSION.dsc" "$XEN_SRC_DIRNAME"; } >"$fetchlog" 2>&1 || {
+    cat "$fetchlog" >&2
     die "apt-get source xen=$XEN_DEB_VERSION failed (deb-src entries? run scripts/image/deps.sh)"
-dpkg-source -q -x "xen_$XEN_DEB_VERSION.dsc" "$XEN_SRC_DIRNAME" >/dev/null
+}
 
 # Check what we got: Debian's changelog, and Xen's own version numbers.
 got=$(dpkg-parsechangelog -l "$PRISTINE/debian/changelog" -S Version)
