@@ -83,10 +83,12 @@ pub enum SkipReason {
     Unsupported = 6,
     /// The domain is dying.
     Dying = 7,
+    /// The domain is being saved or migrated (log-dirty mode).
+    LogDirty = 8,
 }
 
 /// Number of skip reasons.
-pub const NR_SKIP_REASONS: usize = 8;
+pub const NR_SKIP_REASONS: usize = 9;
 
 impl SkipReason {
     /// Every reason, in ABI order.
@@ -99,6 +101,7 @@ impl SkipReason {
         SkipReason::AlreadyThere,
         SkipReason::Unsupported,
         SkipReason::Dying,
+        SkipReason::LogDirty,
     ];
 
     /// The reason with ABI value `raw`.
@@ -117,6 +120,7 @@ impl SkipReason {
             SkipReason::AlreadyThere => "already_there",
             SkipReason::Unsupported => "unsupported",
             SkipReason::Dying => "dying",
+            SkipReason::LogDirty => "log_dirty",
         }
     }
 }

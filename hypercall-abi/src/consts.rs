@@ -105,8 +105,10 @@ pub const XEN_CARREFOUR_SKIP_ALREADY_THERE: u32 = 5;
 pub const XEN_CARREFOUR_SKIP_UNSUPPORTED: u32 = 6;
 /// `XEN_CARREFOUR_SKIP_DYING`: domain is going away.
 pub const XEN_CARREFOUR_SKIP_DYING: u32 = 7;
+/// `XEN_CARREFOUR_SKIP_LOG_DIRTY`: save/migration under way.
+pub const XEN_CARREFOUR_SKIP_LOG_DIRTY: u32 = 8;
 /// `XEN_CARREFOUR_SKIP_NR`: number of reasons (length of stats.skipped[]).
-pub const XEN_CARREFOUR_SKIP_NR: usize = 8;
+pub const XEN_CARREFOUR_SKIP_NR: usize = 9;
 
 /// `XEN_CARREFOUR_MAX_SET_PARAMS`: largest number of assignments in one
 /// set_params call.

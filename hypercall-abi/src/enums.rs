@@ -221,6 +221,8 @@ wire_enum! {
         Unsupported = XEN_CARREFOUR_SKIP_UNSUPPORTED => "unsupported",
         /// Domain is going away.
         Dying = XEN_CARREFOUR_SKIP_DYING => "dying",
+        /// Save or live migration under way (log-dirty mode).
+        LogDirty = XEN_CARREFOUR_SKIP_LOG_DIRTY => "log_dirty",
     }
 }
 dense_index!(SkipReason, XEN_CARREFOUR_SKIP_NR);

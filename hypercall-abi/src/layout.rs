@@ -218,19 +218,19 @@ impl Default for XenCarrefourStats {
 pub const XEN_CARREFOUR_STATS_SIZE: u32 = size_of::<XenCarrefourStats>() as u32;
 
 // struct xen_carrefour_stats
-const _: () = assert!(size_of::<XenCarrefourStats>() == 1352);
+const _: () = assert!(size_of::<XenCarrefourStats>() == 1360);
 const _: () = assert!(align_of::<XenCarrefourStats>() == 8);
 const _: () = assert!(offset_of!(XenCarrefourStats, abi_version) == 0); // abi_version
 const _: () = assert!(offset_of!(XenCarrefourStats, nr_nodes) == 4); // nr_nodes
 const _: () = assert!(offset_of!(XenCarrefourStats, info) == 8); // info
 const _: () = assert!(offset_of!(XenCarrefourStats, actions) == 80); // actions[XEN_CARREFOUR_ACTION_NR]
 const _: () = assert!(offset_of!(XenCarrefourStats, skipped) == 104); // skipped[XEN_CARREFOUR_SKIP_NR]
-const _: () = assert!(offset_of!(XenCarrefourStats, failed) == 168); // failed
-const _: () = assert!(offset_of!(XenCarrefourStats, frozen_pages) == 176); // frozen_pages
-const _: () = assert!(offset_of!(XenCarrefourStats, budget_exhausted_epochs) == 184); // budget_exhausted_epochs
-const _: () = assert!(offset_of!(XenCarrefourStats, params) == 192); // params[XEN_CARREFOUR_PARAM_NR]
-const _: () = assert!(offset_of!(XenCarrefourStats, node_accesses) == 328); // node_accesses[XEN_CARREFOUR_MAX_NODES]
-const _: () = assert!(offset_of!(XenCarrefourStats, node_pages) == 840); // node_pages[XEN_CARREFOUR_MAX_NODES]
+const _: () = assert!(offset_of!(XenCarrefourStats, failed) == 176); // failed
+const _: () = assert!(offset_of!(XenCarrefourStats, frozen_pages) == 184); // frozen_pages
+const _: () = assert!(offset_of!(XenCarrefourStats, budget_exhausted_epochs) == 192); // budget_exhausted_epochs
+const _: () = assert!(offset_of!(XenCarrefourStats, params) == 200); // params[XEN_CARREFOUR_PARAM_NR]
+const _: () = assert!(offset_of!(XenCarrefourStats, node_accesses) == 336); // node_accesses[XEN_CARREFOUR_MAX_NODES]
+const _: () = assert!(offset_of!(XenCarrefourStats, node_pages) == 848); // node_pages[XEN_CARREFOUR_MAX_NODES]
 
 /// `struct xen_carrefour_get_stats`: argument of
 /// `XEN_DOMCTL_CARREFOUR_OP_GET_STATS`.
@@ -429,7 +429,7 @@ mod tests {
         let mut bytes = [0u8; XEN_CARREFOUR_STATS_SIZE as usize];
         stats.write_to(&mut bytes).unwrap();
         assert_eq!(XenCarrefourStats::read_from(&bytes), Ok(stats));
-        assert_eq!(&bytes[840 + 63 * 8..], &u64::MAX.to_ne_bytes());
+        assert_eq!(&bytes[848 + 63 * 8..], &u64::MAX.to_ne_bytes());
     }
 
     #[test]
@@ -441,7 +441,7 @@ mod tests {
             pad: 0,
             u: XenDomctlCarrefourOpU::with(&XenCarrefourGetStats {
                 buffer: 0xffff_8000_1234_5000,
-                size: 1352,
+                size: 1360,
                 pad: 0,
             }),
         };

@@ -460,7 +460,7 @@ fn get_stats_pad_is_checked_before_the_size() {
 
 #[test]
 fn get_stats_with_a_small_buffer_is_enobufs_and_says_the_size_needed() {
-    assert_eq!(XEN_CARREFOUR_STATS_SIZE, 1352);
+    assert_eq!(XEN_CARREFOUR_STATS_SIZE, 1360);
     for size in [0, 1, XEN_CARREFOUR_STATS_SIZE - 1] {
         let raw = get_stats_op(size, 0);
         assert_eq!(
@@ -505,7 +505,7 @@ fn errno_values_are_xens() {
     assert_eq!(
         AbiError::StatsBufferTooSmall {
             size: 0,
-            needed: 1352
+            needed: 1360
         }
         .errno(),
         -errno::ENOBUFS
@@ -567,9 +567,9 @@ fn error_messages_name_the_c_field() {
         (
             AbiError::StatsBufferTooSmall {
                 size: 0,
-                needed: 1352,
+                needed: 1360,
             },
-            "u.get_stats.size 0 too small, 1352 needed",
+            "u.get_stats.size 0 too small, 1360 needed",
         ),
         (
             AbiError::AbiVersionMismatch {

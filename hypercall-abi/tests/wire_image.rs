@@ -90,7 +90,7 @@ fn a_field_set_in_the_struct_lands_at_its_c_offset() {
     stats.node_pages[1] = 0x1122_3344_5566_7788;
     let mut bytes = vec![0u8; XEN_CARREFOUR_STATS_SIZE as usize];
     stats.write_to(&mut bytes).unwrap();
-    // offsetof(struct xen_carrefour_stats, node_pages) == 840
-    assert_eq!(bytes[848..856], 0x1122_3344_5566_7788u64.to_ne_bytes());
+    // offsetof(struct xen_carrefour_stats, node_pages) == 848
+    assert_eq!(bytes[856..864], 0x1122_3344_5566_7788u64.to_ne_bytes());
     assert_eq!(memory_image(&stats), bytes);
 }

@@ -106,7 +106,8 @@
 #define XEN_CARREFOUR_SKIP_ALREADY_THERE  5 /* frame is on the target */
 #define XEN_CARREFOUR_SKIP_UNSUPPORTED    6 /* e.g. replication */
 #define XEN_CARREFOUR_SKIP_DYING          7 /* domain is going away */
-#define XEN_CARREFOUR_SKIP_NR             8
+#define XEN_CARREFOUR_SKIP_LOG_DIRTY      8 /* save/migration under way */
+#define XEN_CARREFOUR_SKIP_NR             9
 
 /* Parameter assignment for set_params. */
 struct xen_carrefour_param {
