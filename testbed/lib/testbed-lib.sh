@@ -33,6 +33,8 @@ check() {
 }
 
 finish() {
+    # Let the console followers copy the guests' last lines.
+    ls /tmp/follow-* >/dev/null 2>&1 && sleep 2
     say "$FAILED_CHECKS failed checks"
     [ "$FAILED_CHECKS" = 0 ]
     exit $?

@@ -21,6 +21,8 @@
  * Output (stdout, line buffered), every -i seconds and once at the end:
  *   memwork: t=12s throughput=1234 MB/s errors=0 passes=56
  *   memwork: final t=30s throughput=1200 MB/s errors=0 passes=140
+ * With -T (touch only) the threads first-touch their words and stop; the
+ * final line then reports one check of all words made after the idle time.
  * throughput counts the bytes checked and rewritten (8 per word) in the
  * last interval (whole run for the final line); passes is the total over
  * all threads.  The exit status is 0 only when errors=0.
@@ -281,7 +283,7 @@ static void usage(void)
         "  -t  stop after SECONDS (default: run until killed)\n"
         "  -i  progress line every SECONDS (default 5)\n"
         "  -1  thread 0 first-touches all arrays (one node places them)\n"
-        "  -T  touch only: first-touch the arrays, then idle until -t\n");
+        "  -T  touch only: first-touch the arrays, idle until -t, check once\n");
     exit(2);
 }
 
@@ -392,6 +394,19 @@ int main(int argc, char **argv)
     atomic_store(&stop, 1);
     for ( int i = 0; i < nthreads; i++ )
         pthread_join(workers[i].tid, NULL);
+    if ( opt.touch_only )
+    {
+        /* Idle memory must have kept its contents too: check it once. */
+        uint64_t idle_errors = 0;
+
+        for ( int i = 0; i < nthreads; i++ )
+        {
+            idle_errors += pass_private(NULL, i, workers[i].private,
+                                        workers[i].private_words, 2);
+            idle_errors += pass_shared(NULL, i, shared, shared_words, 2);
+        }
+        atomic_fetch_add(&workers[0].errors, idle_errors);
+    }
     totals(&words, &passes, &errors);
     printf("memwork: final t=%.0fs throughput=%.0f MB/s errors=%llu "
            "passes=%llu\n", now_s() - start,
