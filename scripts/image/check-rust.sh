@@ -38,7 +38,10 @@ figures() {
     local dir=$1 dis rel
     dis=$work/$(basename "$dir").dis
     rel=$work/$(basename "$dir").rel
-    if ! ls "$dir"/*.o >/dev/null 2>&1; then echo "0 0 0 0 0"; return; fi
+    if ! ls "$dir"/*.o >/dev/null 2>&1; then
+        echo 0 >"$dir.thunked"; echo 0 >"$dir.returns"; : >"$dir.noendbr"
+        echo "0 0 0 0 0"; return
+    fi
     objdump -d --no-show-raw-insn "$dir"/*.o 2>/dev/null >"$dis" || true
     objdump -r "$dir"/*.o 2>/dev/null >"$rel" || true
     local rets gots indirect xmm noendbr
@@ -56,6 +59,9 @@ figures() {
     join "$work/globals" "$work/entries" | grep ' none$' |
         sed 's/^<\(.*\)>: none$/\1/' >"$dir.noendbr" || true
     noendbr=$(wc -l <"$dir.noendbr")
+    # For the record: branches through Xen's thunks (relocations to them).
+    grep -c '__x86_indirect_thunk_' "$rel" >"$dir.thunked" || true
+    grep -c '__x86_return_thunk' "$rel" >"$dir.returns" || true
     echo "$rets $gots $indirect $xmm $noendbr"
 }
 
@@ -83,6 +89,10 @@ entry=$(nm "$X/xen-syms" | grep -c ' T carrefour_engine_abi_version$' || true)
     printf '%-40s %8s %8s\n' "raw indirect call/jmp" "$l_ind" "$a_ind"
     printf '%-40s %8s %8s\n' "%xmm/%ymm operands" "$l_xmm" "$a_xmm"
     printf '%-40s %8s %8s\n' "global functions without endbr64" "$l_noendbr" "$a_noendbr"
+    printf '%-40s %8s %8s\n' "indirect branches via Xen's thunks" \
+        "$(cat "$work/linked.thunked")" "$(cat "$work/all.thunked")"
+    printf '%-40s %8s %8s\n' "returns via __x86_return_thunk" \
+        "$(cat "$work/linked.returns")" "$(cat "$work/all.returns")"
     if [ -s "$work/all.noendbr" ]; then
         echo "archive functions without endbr64 (not linked unless listed above):"
         sed 's/^/    /' "$work/all.noendbr"
