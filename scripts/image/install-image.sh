@@ -31,7 +31,8 @@ git -C "$TOP" diff --quiet HEAD -- src build.rs scripts/image xen-patches \
     echo "project.commit: $commit"
     echo "xen.source: Debian source package xen $XEN_DEB_VERSION (bookworm main)"
     echo "xen.version: $(awk '$2 == "XEN_VERSION_STRING" || $2 == "XEN_EXTRAVERSION" { gsub(/"/, "", $3); printf "%s", $3 }' "$X/include/xen/compile.h")"
-    echo "xen.config: CONFIG_DEBUG=$(sed -n 's/^CONFIG_DEBUG=//p' "$X/.config" | head -1 || true) CONFIG_CARREFOUR=$(sed -n 's/^CONFIG_CARREFOUR=//p' "$X/.config")"
+    kconfig() { sed -n "s/^$1=//p" "$X/.config" | grep . || echo n; }
+    echo "xen.config: CONFIG_DEBUG=$(kconfig CONFIG_DEBUG) CONFIG_CARREFOUR=$(kconfig CONFIG_CARREFOUR)"
     echo "patch-series.sha256: $series_hash"
     for p in $(series_patches); do echo "patch: $p"; done
     echo "abi-header.sha256: $(sha256sum "$ABI_HEADER" | cut -c1-16) (hypercall-abi/include/public/carrefour.h)"
