@@ -21,7 +21,9 @@ deps-rust:
 check: deps-rust
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p hypercall-abi --all-targets --features bindgen-check -- -D warnings
 	$(CARGO) test --workspace
+	$(CARGO) test -p hypercall-abi --features bindgen-check
 	$(CARGO) build -p carrefour-core --target x86_64-unknown-none
 
 test: check
