@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use crate::action::{Action, ActionKind, Outcome};
-use crate::history::{self, History};
+use crate::history::{self, History, PageRecord};
 use crate::metrics::{EpochMetrics, NodeCounts};
 use crate::params::{ParamError, Params, Tunable, PERMILLE};
 use crate::prng::Prng;
@@ -620,22 +620,19 @@ fn collect_candidates(
             None => None,
         };
         if let Some((kind, target)) = proposal {
-            let k = history::key(page.gfn, 0);
+            // One lookup for the page, one for its extent.
+            let own = d.history.get(history::key(page.gfn, 0)).copied();
             let ext = history::key(page.gfn.extent_base(), EXTENT_ORDER);
-            let extent_moved = d
-                .history
-                .get(ext)
-                .is_some_and(|r| epoch < r.pages_quiet_until);
-            if d.history.is_quiet(k, epoch) || extent_moved {
+            let whole = d.history.get(ext).copied();
+            let bounces = |r: Option<PageRecord>| {
+                r.is_some_and(|r| r.bounces(target, epoch, BOUNCE_WINDOW_EPOCHS))
+            };
+            if own.is_some_and(|r| epoch < r.quiet_until)
+                || whole.is_some_and(|r| epoch < r.pages_quiet_until)
+            {
                 // cooling down (alone or with its extent), frozen or
                 // recently skipped: stays
-            } else if kind != ActionKind::Replicate
-                && (d
-                    .history
-                    .would_bounce(k, target, epoch, BOUNCE_WINDOW_EPOCHS)
-                    || d.history
-                        .would_bounce(ext, target, epoch, BOUNCE_WINDOW_EPOCHS))
-            {
+            } else if kind != ActionKind::Replicate && (bounces(own) || bounces(whole)) {
                 freeze_page(d, page.gfn, 0, epoch, freeze);
             } else {
                 c.kind = Some(kind);

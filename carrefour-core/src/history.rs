@@ -68,6 +68,14 @@ pub fn key(gfn: Gfn, order: u8) -> u64 {
 }
 
 impl PageRecord {
+    /// True when moving to `to` at `epoch` would send the page back where
+    /// its last move took it from, within `window` epochs of that move.
+    pub fn bounces(&self, to: NodeId, epoch: u32, window: u32) -> bool {
+        self.moved_epoch != 0
+            && self.moved_from == to.get()
+            && epoch.saturating_sub(self.moved_epoch) <= window
+    }
+
     /// True when the record holds nothing back at `epoch`: replacing it
     /// loses only bounce memory.
     fn is_spent(&self, epoch: u32) -> bool {
@@ -164,11 +172,7 @@ impl History {
     /// True when moving `k` to `to` at `epoch` would send it back where it
     /// came from within `window` epochs of its last move.
     pub fn would_bounce(&self, k: u64, to: NodeId, epoch: u32, window: u32) -> bool {
-        self.get(k).is_some_and(|r| {
-            r.moved_epoch != 0
-                && r.moved_from == to.get()
-                && epoch.saturating_sub(r.moved_epoch) <= window
-        })
+        self.get(k).is_some_and(|r| r.bounces(to, epoch, window))
     }
 
     /// Copies every record of `other` into `self` (a resized history

@@ -499,52 +499,57 @@ impl IbsAccess {
     }
 }
 
-/// Why a sample was dropped.
+/// Why a sample was dropped.  Field-less, with stable discriminants
+/// (`reason as u32` is [`IbsReject::index`]) for counters and C callers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IbsReject {
     /// IbsOpVal clear: the registers hold no sample.
-    NotValid,
+    NotValid = 0,
     /// The op ran outside a guest (hypervisor, or no guest context).
-    NotGuest,
+    NotGuest = 1,
     /// The op neither loaded nor stored.
-    NeitherLoadNorStore,
+    NeitherLoadNorStore = 2,
     /// The op ran in the guest kernel and kernel samples are dropped.
-    GuestKernel,
+    GuestKernel = 3,
     /// IbsRipInvalid set while kernel samples are dropped.
-    RipInvalid,
+    RipInvalid = 4,
     /// IbsDcPhyAddrValid clear.
-    PhysAddrInvalid,
+    PhysAddrInvalid = 5,
     /// The physical address is zero.
-    PhysAddrZero,
+    PhysAddrZero = 6,
     /// Memory-mapped I/O, configuration space, APIC: not a page to move.
-    Io,
-    /// A data source code the manuals reserve.
-    ReservedSource(u8),
+    Io = 7,
+    /// A data source code the manuals reserve (legacy 1, 5, 6; Zen 4
+    /// codes without a meaning).
+    ReservedSource = 8,
     /// No data source while one is required.
-    NoSource,
+    NoSource = 9,
     /// Not served by DRAM while only DRAM accesses are kept.
-    NotDram,
+    NotDram = 10,
 }
 
 /// Number of [`IbsReject`] variants (for per-reason counters).
 pub const NR_IBS_REJECTS: usize = 11;
 
 impl IbsReject {
+    /// Every reason, in discriminant order.
+    pub const ALL: [IbsReject; NR_IBS_REJECTS] = [
+        IbsReject::NotValid,
+        IbsReject::NotGuest,
+        IbsReject::NeitherLoadNorStore,
+        IbsReject::GuestKernel,
+        IbsReject::RipInvalid,
+        IbsReject::PhysAddrInvalid,
+        IbsReject::PhysAddrZero,
+        IbsReject::Io,
+        IbsReject::ReservedSource,
+        IbsReject::NoSource,
+        IbsReject::NotDram,
+    ];
+
     /// A dense index for counters, below [`NR_IBS_REJECTS`].
     pub const fn index(self) -> usize {
-        match self {
-            IbsReject::NotValid => 0,
-            IbsReject::NotGuest => 1,
-            IbsReject::NeitherLoadNorStore => 2,
-            IbsReject::GuestKernel => 3,
-            IbsReject::RipInvalid => 4,
-            IbsReject::PhysAddrInvalid => 5,
-            IbsReject::PhysAddrZero => 6,
-            IbsReject::Io => 7,
-            IbsReject::ReservedSource(_) => 8,
-            IbsReject::NoSource => 9,
-            IbsReject::NotDram => 10,
-        }
+        self as usize
     }
 
     /// Name for dumps.
@@ -558,7 +563,7 @@ impl IbsReject {
             IbsReject::PhysAddrInvalid => "phys_addr_invalid",
             IbsReject::PhysAddrZero => "phys_addr_zero",
             IbsReject::Io => "io",
-            IbsReject::ReservedSource(_) => "reserved_source",
+            IbsReject::ReservedSource => "reserved_source",
             IbsReject::NoSource => "no_source",
             IbsReject::NotDram => "not_dram",
         }
@@ -581,7 +586,7 @@ fn data_source(data2: u64, zen4: bool) -> Result<DataSource, IbsReject> {
                 Ok(DataSource::Dram)
             }
             SRC_EXT_IO => Err(IbsReject::Io),
-            other => Err(IbsReject::ReservedSource(other)),
+            _ => Err(IbsReject::ReservedSource),
         };
     }
     match lo {
@@ -590,7 +595,7 @@ fn data_source(data2: u64, zen4: bool) -> Result<DataSource, IbsReject> {
         SRC_DRAM => Ok(DataSource::Dram),
         SRC_REMOTE_CACHE => Ok(DataSource::RemoteCache),
         SRC_IO => Err(IbsReject::Io),
-        other => Err(IbsReject::ReservedSource(other)),
+        _ => Err(IbsReject::ReservedSource),
     }
 }
 
@@ -717,16 +722,12 @@ mod tests {
             decode(&r, &opts).map(|a| (a.source, a.remote))
         };
         assert_eq!(with_src(0), Ok((DataSource::Unknown, false)));
-        assert_eq!(
-            with_src(1),
-            Err(IbsReject::ReservedSource(1)),
-            "1 is reserved"
-        );
+        assert_eq!(with_src(1), Err(IbsReject::ReservedSource), "1 is reserved");
         assert_eq!(with_src(2), Ok((DataSource::LocalCache, false)));
         assert_eq!(with_src(3), Ok((DataSource::Dram, false)));
         assert_eq!(with_src(4), Ok((DataSource::RemoteCache, false)));
-        assert_eq!(with_src(5), Err(IbsReject::ReservedSource(5)));
-        assert_eq!(with_src(6), Err(IbsReject::ReservedSource(6)));
+        assert_eq!(with_src(5), Err(IbsReject::ReservedSource));
+        assert_eq!(with_src(6), Err(IbsReject::ReservedSource));
         assert_eq!(with_src(7), Err(IbsReject::Io));
         assert_eq!(
             with_src(u64::from(SRC_DRAM) | OP_DATA2_RMT_NODE),
@@ -751,13 +752,13 @@ mod tests {
         assert_eq!(with_src(1), Ok(DataSource::LocalCache));
         assert_eq!(with_src(2), Ok(DataSource::LocalCache));
         assert_eq!(with_src(3), Ok(DataSource::Dram));
-        assert_eq!(with_src(4), Err(IbsReject::ReservedSource(4)));
+        assert_eq!(with_src(4), Err(IbsReject::ReservedSource));
         assert_eq!(with_src(5), Ok(DataSource::RemoteCache));
         assert_eq!(with_src(6), Ok(DataSource::Dram));
         assert_eq!(with_src(7), Err(IbsReject::Io));
         assert_eq!(with_src(8), Ok(DataSource::Dram));
         assert_eq!(with_src(12), Ok(DataSource::Dram));
-        assert_eq!(with_src(31), Err(IbsReject::ReservedSource(31)));
+        assert_eq!(with_src(31), Err(IbsReject::ReservedSource));
         assert!(
             IbsCaps::from_cpuid(ZEN4_EAX)
                 .decode_options()
@@ -941,23 +942,10 @@ mod tests {
 
     #[test]
     fn reject_indices_are_dense_and_names_distinct() {
-        let all = [
-            IbsReject::NotValid,
-            IbsReject::NotGuest,
-            IbsReject::NeitherLoadNorStore,
-            IbsReject::GuestKernel,
-            IbsReject::RipInvalid,
-            IbsReject::PhysAddrInvalid,
-            IbsReject::PhysAddrZero,
-            IbsReject::Io,
-            IbsReject::ReservedSource(1),
-            IbsReject::NoSource,
-            IbsReject::NotDram,
-        ];
-        assert_eq!(all.len(), NR_IBS_REJECTS);
-        for (i, r) in all.iter().enumerate() {
+        for (i, r) in IbsReject::ALL.iter().enumerate() {
             assert_eq!(r.index(), i);
-            for s in &all[..i] {
+            assert_eq!(*r as u32, i as u32);
+            for s in &IbsReject::ALL[..i] {
                 assert_ne!(s.name(), r.name());
             }
         }

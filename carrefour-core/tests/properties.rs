@@ -434,3 +434,58 @@ fn the_generated_streams_reach_every_rule() {
     assert!(total.by_kind.iter().all(|&k| k > 10), "{total:?}");
     assert!(total.extents > 5 && total.full_batches > 5, "{total:?}");
 }
+
+mod ibs_properties {
+    use carrefour_core::ibs::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any register values decode without panicking, and an accepted
+        /// access satisfies every filter that let it through.
+        #[test]
+        fn any_registers_decode_to_a_consistent_verdict(
+            op_ctl in any::<u64>(),
+            op_rip in any::<u64>(),
+            op_data in any::<u64>(),
+            op_data2 in any::<u64>(),
+            op_data3 in any::<u64>(),
+            dc_phys_ad in any::<u64>(),
+            in_guest in any::<bool>(),
+            flags in any::<[bool; 5]>(),
+        ) {
+            let regs = IbsOpRegs { op_ctl, op_rip, op_data, op_data2, op_data3, dc_phys_ad, in_guest };
+            let opts = DecodeOptions {
+                dram_only: flags[0],
+                require_source: flags[1],
+                guest_only: flags[2],
+                drop_guest_kernel: flags[3],
+                zen4_data_source: flags[4],
+            };
+            match decode(&regs, &opts) {
+                Ok(a) => {
+                    prop_assert!(op_ctl & OP_CTL_VALID != 0);
+                    prop_assert!(in_guest || !opts.guest_only);
+                    prop_assert!(op_data3 & OP_DATA3_PHY_ADDR_VALID != 0);
+                    prop_assert!(a.phys_addr != 0 && a.phys_addr <= PHYS_ADDR_MASK);
+                    prop_assert!(op_data3 & (OP_DATA3_LD_OP | OP_DATA3_ST_OP) != 0);
+                    prop_assert!(!opts.dram_only || a.source == carrefour_core::DataSource::Dram);
+                    prop_assert!(!opts.drop_guest_kernel || op_rip & RIP_KERNEL_HALF == 0);
+                    prop_assert!(a.source != carrefour_core::DataSource::Io);
+                }
+                Err(r) => prop_assert!(r.index() < NR_IBS_REJECTS),
+            }
+        }
+
+        /// Every encodable period reads back from the register.
+        #[test]
+        fn op_ctl_round_trips(period in (MIN_OP_PERIOD >> 4)..=(MAX_OP_PERIOD_EXT >> 4),
+                              count_ops in any::<bool>(), l3 in any::<bool>()) {
+            let caps = IbsCaps::from_cpuid(0xFFF);
+            let cfg = OpCtlConfig { period: period << 4, count_ops, l3_miss_only: l3 };
+            let v = encode_op_ctl(&cfg, &caps).unwrap();
+            let d = decode_op_ctl(v);
+            prop_assert_eq!((d.period, d.count_ops, d.l3_miss_only), (period << 4, count_ops, l3));
+            prop_assert!(d.enabled && !d.valid);
+        }
+    }
+}
