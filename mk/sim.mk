@@ -8,6 +8,7 @@
 
 .PHONY: sim sim-bench sim-test
 sim:
+	mkdir -p out
 	$(CARGO) run -p carrefour-sim --release -- run --builtin all --plot out/sim.svg
 
 sim-bench:
