@@ -219,8 +219,8 @@ pub fn solve(m: &Machine, demands: &[Demand], f: &[f64], extra: &[f64], out: &mu
         out.ns_per_access[v] = t;
         let r = if t > 0.0 { 1.0 / t } else { 0.0 };
         out.rate[v] = r;
-        for k in 0..n {
-            out.access_bytes_per_ns[k] += r * fv[k] * m.line_bytes;
+        for (load, share) in out.access_bytes_per_ns.iter_mut().zip(fv) {
+            *load += r * share * m.line_bytes;
         }
     }
     out.util.copy_from_slice(&u);
