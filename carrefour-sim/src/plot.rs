@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::sim::ScenarioResult;
 
-const WIDTH: f64 = 960.0;
+const WIDTH: f64 = 1000.0;
 const PANEL_W: f64 = 420.0;
 const PANEL_H: f64 = 180.0;
 const ROW_H: f64 = 250.0;
@@ -23,6 +23,25 @@ fn colour(policy: &str) -> &'static str {
         "oracle" => "#2ca02c",
         _ => "#000000",
     }
+}
+
+/// Dashes for the static placements, so that equal lines stay visible.
+fn dash(policy: &str) -> &'static str {
+    match policy {
+        "first-touch" => r#" stroke-dasharray="6 4""#,
+        "oracle" => r#" stroke-dasharray="2 3""#,
+        _ => "",
+    }
+}
+
+/// `x` rounded up to 1, 2 or 5 times a power of ten, so ticks are round.
+fn nice(x: f64) -> f64 {
+    let p = 10f64.powf(x.max(1e-9).log10().floor());
+    [1.0, 2.0, 4.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&c| c >= x)
+        .unwrap_or(10.0 * p)
 }
 
 fn esc(s: &str) -> String {
@@ -62,17 +81,18 @@ pub fn svg(results: &[ScenarioResult]) -> String {
             y0 + 4.0,
             esc(&r.scenario)
         );
-        let t_max = r
-            .runs
-            .iter()
-            .filter_map(|x| x.series.last().map(|p| p.time_s))
-            .fold(1e-9, f64::max);
-        let imb_max = r
-            .runs
-            .iter()
-            .flat_map(|x| x.series.iter().map(|p| p.imbalance))
-            .fold(0.1, f64::max)
-            * 1.05;
+        let t_max = nice(
+            r.runs
+                .iter()
+                .filter_map(|x| x.series.last().map(|p| p.time_s))
+                .fold(1e-9, f64::max),
+        );
+        let imb_max = nice(
+            r.runs
+                .iter()
+                .flat_map(|x| x.series.iter().map(|p| p.imbalance * 100.0))
+                .fold(10.0, f64::max),
+        ) / 100.0;
         for (panel, (title, y_max)) in [
             ("local access ratio (%)", 1.0),
             ("controller imbalance (%)", imb_max),
@@ -123,9 +143,10 @@ pub fn svg(results: &[ScenarioResult]) -> String {
                 }
                 let _ = writeln!(
                     o,
-                    r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="1.6"/>"#,
+                    r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="1.8"{}/>"#,
                     pts.trim_end(),
-                    colour(run.policy)
+                    colour(run.policy),
+                    dash(run.policy)
                 );
             }
         }
