@@ -84,6 +84,19 @@ fn load_scenarios(files: &[PathBuf], builtins: &[String]) -> Result<Vec<Scenario
     Ok(out)
 }
 
+/// Writes to standard output; a closed pipe (`| head`) ends quietly.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -99,7 +112,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::List => {
             for s in Scenario::builtins().map_err(|e| e.to_string())? {
-                println!("{:<26} {}", s.name, s.description);
+                emit(&format!("{:<26} {}\n", s.name, s.description));
             }
             Ok(())
         }
@@ -130,19 +143,19 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let mut results = Vec::new();
             if format == Format::Csv {
-                println!("{}", report::CSV_HEADER);
+                emit(&format!("{}\n", report::CSV_HEADER));
             }
             for s in &scenarios {
                 let r = sim::run_scenario(s);
                 match format {
-                    Format::Table => println!("{}", report::table(&r)),
-                    Format::Csv => print!("{}", report::csv(&r)),
+                    Format::Table => emit(&format!("{}\n", report::table(&r))),
+                    Format::Csv => emit(&report::csv(&r)),
                     Format::Json => {}
                 }
                 results.push(r);
             }
             if format == Format::Json {
-                println!("{}", report::json(&results));
+                emit(&format!("{}\n", report::json(&results)));
             }
             if let Some(p) = plot_file {
                 std::fs::write(&p, plot::svg(&results))
@@ -157,9 +170,9 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let r = trace::replay_file(&file, &options)?;
             match format {
-                Format::Table => print!("{}", r.table()),
-                Format::Csv => print!("{}", r.csv()),
-                Format::Json => println!("{}", r.json()),
+                Format::Table => emit(&r.table()),
+                Format::Csv => emit(&r.csv()),
+                Format::Json => emit(&format!("{}\n", r.json())),
             }
             Ok(())
         }
@@ -184,7 +197,7 @@ fn run(cli: Cli) -> Result<(), String> {
             match output {
                 Some(p) => std::fs::write(&p, &converted.trace)
                     .map_err(|e| format!("{}: {e}", p.display()))?,
-                None => print!("{}", converted.trace),
+                None => emit(&converted.trace),
             }
             eprintln!(
                 "carrefour-sim: {} samples written, {} skipped",
@@ -194,7 +207,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Bench { seconds } => {
             let r = bench::run(seconds);
-            println!("{r}");
+            emit(&format!("{r}\n"));
             Ok(())
         }
     }
