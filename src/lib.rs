@@ -36,8 +36,19 @@
 #[cfg(not(target_os = "none"))]
 extern crate std;
 
+extern crate alloc;
+
 #[cfg(target_os = "none")]
 mod panic;
+
+// The global allocator over Xen's xmalloc (inside Xen only; the host
+// tests use std's).
+#[cfg(target_os = "none")]
+mod xen_alloc;
+
+pub mod abi_ffi;
+pub mod engine_ffi;
+pub mod ibs_ffi;
 
 mod abi {
     include!(concat!(env!("OUT_DIR"), "/abi_version.rs"));

@@ -254,10 +254,13 @@ impl Checker {
     }
 
     /// The result `Engine::ingest` must give, short of a full table: bad
-    /// nodes first, then unknown domains.
+    /// nodes first, then gfns beyond any address, then unknown domains.
     pub fn expect_ingest(&self, s: &Sample) -> Result<(), IngestError> {
         if s.frame_node.index() >= self.nr_nodes || s.cpu_node.index() >= self.nr_nodes {
             return Err(IngestError::BadNode);
+        }
+        if s.gfn.0 > crate::types::MAX_GFN {
+            return Err(IngestError::BadGfn);
         }
         if !self.domains.contains_key(&s.domain) {
             return Err(IngestError::UnknownDomain);

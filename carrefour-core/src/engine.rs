@@ -78,6 +78,8 @@ pub enum IngestError {
     UnknownDomain,
     /// A node outside the topology.
     BadNode,
+    /// A gfn above [`MAX_GFN`](crate::types::MAX_GFN).
+    BadGfn,
     /// The domain's table could not take it.
     Dropped(RecordError),
 }
@@ -345,31 +347,49 @@ impl Engine {
     /// Records one sample.  O(1): a bounded scan of the enabled domains
     /// and a bounded probe of the domain's table; never allocates.
     pub fn ingest(&mut self, s: &Sample) -> Result<(), IngestError> {
+        self.record(s, s.gfn, 1)
+    }
+
+    /// Records one sample that stands for the whole 2 MiB extent around
+    /// `s.gfn`: Xen's hinting-fault sampler arms a superpage mapping as a
+    /// whole, and its one fault says which node touches all 512 pages.
+    /// The extent gets its own table entry (its decisions are order-9
+    /// actions) and counts as 512 accesses in the epoch's metrics.
+    pub fn ingest_extent(&mut self, s: &Sample) -> Result<(), IngestError> {
+        let key = Gfn(s.gfn.extent_base().0 | crate::table::EXTENT_KEY);
+        self.record(s, key, crate::types::EXTENT_PAGES)
+    }
+
+    fn record(&mut self, s: &Sample, key: Gfn, weight: u64) -> Result<(), IngestError> {
         let nr_nodes = self.topology.nr_nodes();
         if s.frame_node.index() >= nr_nodes || s.cpu_node.index() >= nr_nodes {
             self.stats.samples_bad_node = self.stats.samples_bad_node.saturating_add(1);
             return Err(IngestError::BadNode);
+        }
+        if s.gfn.0 > crate::types::MAX_GFN {
+            self.stats.samples_bad_gfn = self.stats.samples_bad_gfn.saturating_add(1);
+            return Err(IngestError::BadGfn);
         }
         let Some(d) = self.domains.iter_mut().find(|d| d.id == s.domain) else {
             self.stats.samples_unknown_domain = self.stats.samples_unknown_domain.saturating_add(1);
             return Err(IngestError::UnknownDomain);
         };
         let is_write = s.kind == AccessKind::Store;
-        if let Err(e) = d.table.record(s.gfn, s.cpu_node, s.frame_node, is_write) {
+        if let Err(e) = d.table.record(key, s.cpu_node, s.frame_node, is_write) {
             d.stats.samples_dropped = d.stats.samples_dropped.saturating_add(1);
             return Err(IngestError::Dropped(e));
         }
         d.stats.samples = d.stats.samples.saturating_add(1);
         let c = &mut d.counts;
         if let Some(n) = c.per_node.get_mut(s.frame_node.index()) {
-            *n = n.saturating_add(1);
+            *n = n.saturating_add(weight);
         }
-        c.total = c.total.saturating_add(1);
+        c.total = c.total.saturating_add(weight);
         if s.is_local() {
-            c.local = c.local.saturating_add(1);
+            c.local = c.local.saturating_add(weight);
         }
         if is_write {
-            c.writes = c.writes.saturating_add(1);
+            c.writes = c.writes.saturating_add(weight);
         }
         Ok(())
     }
@@ -423,9 +443,7 @@ impl Engine {
                 input.memory_use_permille,
             );
             collect_candidates(d, &sw, &shares, &mut self.rng, epoch);
-            if d.params.get(Tunable::ExtentAgreePermille) <= PERMILLE {
-                group_extents(d, epoch);
-            }
+            group_extents(d, epoch);
             d.candidates.retain(|c| c.kind.is_some());
             d.candidates.sort_unstable_by_key(|c| {
                 (
@@ -610,30 +628,36 @@ fn collect_candidates(
             kind: None,
             target: from,
             from,
-            order: 0,
+            order: page.order,
         };
         let fate = page_fate(&d.params, sw, &page, shares, rng);
+        let extent_entry = page.order == EXTENT_ORDER;
         let proposal = match fate {
             Some(Fate::Migrate(t)) => Some((ActionKind::Migrate, t)),
             Some(Fate::Interleave(t)) => Some((ActionKind::Interleave, t)),
-            Some(Fate::Replicate) => page.hottest_node().map(|t| (ActionKind::Replicate, t)),
-            None => None,
+            // Replicas are per page: an extent sample never asks for one.
+            Some(Fate::Replicate) if !extent_entry => {
+                page.hottest_node().map(|t| (ActionKind::Replicate, t))
+            }
+            _ => None,
         };
         if let Some((kind, target)) = proposal {
             // One lookup for the page, one for its extent.
-            let own = d.history.get(history::key(page.gfn, 0)).copied();
+            let own = d.history.get(history::key(page.gfn, page.order)).copied();
             let ext = history::key(page.gfn.extent_base(), EXTENT_ORDER);
             let whole = d.history.get(ext).copied();
             let bounces = |r: Option<PageRecord>| {
                 r.is_some_and(|r| r.bounces(target, epoch, BOUNCE_WINDOW_EPOCHS))
             };
             if own.is_some_and(|r| epoch < r.quiet_until)
-                || whole.is_some_and(|r| epoch < r.pages_quiet_until)
+                || whole.is_some_and(|r| {
+                    epoch < r.pages_quiet_until || (extent_entry && epoch < r.extent_quiet_until)
+                })
             {
                 // cooling down (alone or with its extent), frozen or
                 // recently skipped: stays
             } else if kind != ActionKind::Replicate && (bounces(own) || bounces(whole)) {
-                freeze_page(d, page.gfn, 0, epoch, freeze);
+                freeze_page(d, page.gfn, page.order, epoch, freeze);
             } else {
                 c.kind = Some(kind);
                 c.target = target.get();
@@ -684,6 +708,9 @@ fn hold_extent(d: &mut DomainState, gfn: Gfn, epoch: u32, until: u32) {
 /// can keep (or regain) its superpage mapping.
 fn group_extents(d: &mut DomainState, epoch: u32) {
     let agree = d.params.get(Tunable::ExtentAgreePermille);
+    // Above 1000 permille no agreement is enough: page samples never merge
+    // (extent samples still stand for their extent).
+    let merge = agree <= PERMILLE;
     let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
     let extent_of = |g: u64| g >> EXTENT_ORDER;
     d.candidates.sort_unstable_by_key(|c| {
@@ -727,8 +754,16 @@ fn group_extents(d: &mut DomainState, epoch: u32) {
             }
             i = i.saturating_add(run);
         }
+        // A sample of the whole extent (a fault on a superpage mapping)
+        // decides for it, and its pages go with it.
+        let whole = d
+            .candidates
+            .get(read..end)
+            .and_then(|g| g.iter().find(|c| c.order == EXTENT_ORDER).copied());
         let mut merged = None;
-        if let Some((start, run)) = best {
+        if let Some(w) = whole {
+            merged = Some(w.kind.map(|_| w));
+        } else if let Some((start, run)) = best.filter(|_| merge) {
             let agrees =
                 (run as u64).saturating_mul(PERMILLE) >= agree.saturating_mul(group_len as u64);
             if group_len >= EXTENT_MIN_SAMPLED_PAGES && agrees {
@@ -965,6 +1000,50 @@ mod tests {
     }
 
     #[test]
+    fn a_superpage_fault_moves_its_whole_extent_and_only_it() {
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        let s = Sample {
+            domain: D1,
+            gfn: Gfn(1024 + 77),
+            frame_node: node(0),
+            cpu_node: node(1),
+            kind: AccessKind::Store,
+            source: DataSource::Unknown,
+        };
+        e.ingest_extent(&s).unwrap();
+        // Pages of the same extent sampled on their own go with it.
+        touch(&mut e, D1, 1024 + 5, 0, 0, 2);
+        e.decide(&busy_epoch());
+        assert_eq!(e.actions().len(), 1);
+        let a = e.actions()[0];
+        assert_eq!((a.gfn, a.order, a.target), (Gfn(1024), 9, node(1)));
+        // Its weight: 512 accesses in the metrics.
+        assert_eq!(e.domain_stats(D1).unwrap().node_accesses[0], 512 + 2);
+    }
+
+    #[test]
+    fn an_extent_sample_still_moves_when_page_merging_is_off() {
+        let mut e = engine();
+        e.set_defaults(&[(Tunable::ExtentAgreePermille as u32, 1001)])
+            .unwrap();
+        e.enable(D1).unwrap();
+        let s = Sample {
+            domain: D1,
+            gfn: Gfn(512),
+            frame_node: node(0),
+            cpu_node: node(1),
+            kind: AccessKind::Load,
+            source: DataSource::Unknown,
+        };
+        e.ingest_extent(&s).unwrap();
+        touch(&mut e, D1, 513, 0, 1, 2);
+        e.decide(&busy_epoch());
+        assert_eq!(e.actions().len(), 1);
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(512), 9));
+    }
+
+    #[test]
     fn disagreeing_extent_moves_page_by_page() {
         let mut e = engine();
         e.enable(D1).unwrap();
@@ -1100,13 +1179,13 @@ mod tests {
 
     #[test]
     fn a_later_outcome_never_shortens_a_cooldown() {
-        // Regression: gfns equal but for their top five bits share a
-        // history key; a skip of one reset the other's long cooldown.
+        // Regression: gfns equal but for high bits once shared a history
+        // key; a skip of one reset the other's long cooldown.
         let mut e = engine();
         e.enable(D1).unwrap();
         e.set_params(D1, &[(Tunable::CooldownEpochs as u32, 50)])
             .unwrap();
-        let (a, b) = (5u64, 5u64 | 1 << 59);
+        let (a, b) = (5u64, 5u64 | 1 << 39);
         touch(&mut e, D1, a, 0, 1, 3);
         touch(&mut e, D1, b, 0, 1, 3);
         e.decide(&busy_epoch());

@@ -244,6 +244,7 @@ mod tests {
             frame_node: n(frame),
             counts,
             writes,
+            order: 0,
         }
     }
 

@@ -78,6 +78,8 @@ pub struct GlobalStats {
     pub samples_unknown_domain: u64,
     /// Samples naming a node the machine does not have.
     pub samples_bad_node: u64,
+    /// Samples naming a gfn beyond any physical address.
+    pub samples_bad_gfn: u64,
     /// Actions the last epoch produced.
     pub last_actions: u64,
     /// The epoch's page budget at the last decision.

@@ -27,6 +27,10 @@ pub const COUNT_MAX: u16 = u16::MAX;
 
 const EMPTY: u32 = u32::MAX;
 
+/// Key bit of an extent entry: gfns are below 2^52, so an extent's key
+/// never equals a page's.
+pub const EXTENT_KEY: u64 = 1 << 63;
+
 /// Why a sample was not recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordError {
@@ -47,6 +51,9 @@ pub struct PageView<'a> {
     pub counts: &'a [u16],
     /// Samples that were stores.
     pub writes: u16,
+    /// 0 for a 4 KiB page; 9 for a 2 MiB extent sampled as a whole (a
+    /// fault on a superpage mapping), recorded apart from its pages.
+    pub order: u8,
 }
 
 impl PageView<'_> {
@@ -223,7 +230,13 @@ impl PageTable {
 
     /// The `i`-th page recorded this epoch.
     pub fn page(&self, i: usize) -> Option<PageView<'_>> {
-        let gfn = Gfn(*self.gfns.get(i)?);
+        let key = *self.gfns.get(i)?;
+        let order = if key & EXTENT_KEY != 0 {
+            crate::types::EXTENT_ORDER
+        } else {
+            0
+        };
+        let gfn = Gfn(key & !EXTENT_KEY);
         let frame_node = NodeId::new(u32::from(*self.frame_nodes.get(i)?))?;
         let start = i.checked_mul(self.nr_nodes)?;
         let counts = self.counts.get(start..start.checked_add(self.nr_nodes)?)?;
@@ -233,6 +246,7 @@ impl PageTable {
             frame_node,
             counts,
             writes,
+            order,
         })
     }
 

@@ -18,6 +18,11 @@ pub const EXTENT_PAGES: u64 = 512;
 /// log2 of [`EXTENT_PAGES`]: the `order` of an extent action.
 pub const EXTENT_ORDER: u8 = 9;
 
+/// Largest guest frame number: x86-64 physical addresses have at most 52
+/// bits.  Larger values are refused at ingestion, which also keeps the
+/// table's extent key bit (bit 63) free.
+pub const MAX_GFN: u64 = (1 << 40) - 1;
+
 /// Bytes in a base page.
 pub const PAGE_BYTES: u64 = 4096;
 
