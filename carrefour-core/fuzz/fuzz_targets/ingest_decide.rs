@@ -28,7 +28,11 @@ const SMALL_POOL_PAGES: usize = 8;
 const BIG_POOL_PAGES: usize = 48;
 const BIG_POOL_MIN_TRACKED: u64 = 1024;
 const MAX_TRACKED: u64 = 4096;
-const NOISE_BAND: u64 = 1 << 62;
+/// Noise gfns have this bit set, pool gfns never (both stay below 2^40,
+/// where every x86-64 guest frame lives).
+const NOISE_BAND: u64 = 1 << 39;
+/// Pool gfns are below this.
+const POOL_LIMIT: u64 = NOISE_BAND;
 const MAX_OPS: usize = 4096;
 const MAX_DECIDES: usize = 24;
 
@@ -134,13 +138,13 @@ fn run(data: &[u8]) {
     for _ in 0..DOMAIN_IDS {
         let base = match b.u8() % 4 {
             0 => u64::from(b.u16()),
-            1 => b.u64() & !NOISE_BAND,
-            2 => !NOISE_BAND - u64::from(b.u16()),
-            _ => u64::from(b.u32()) << 9,
+            1 => b.u64() % POOL_LIMIT,
+            2 => POOL_LIMIT - 1 - u64::from(b.u16()),
+            _ => u64::from(b.u32()) << 7,
         };
         let mut pool: Vec<(u64, u32, u32)> = Vec::new();
         for _ in 0..1 + usize::from(b.u8()) % pool_cap {
-            let g = base.wrapping_add(u64::from(b.u16() % 2048)) & !NOISE_BAND;
+            let g = base.wrapping_add(u64::from(b.u16() % 2048)) % POOL_LIMIT;
             let (home, user) = (u32::from(b.u8()), u32::from(b.u8()));
             if !pool.iter().any(|p| p.0 == g) {
                 pool.push((g, home, user));
@@ -189,7 +193,14 @@ fn run(data: &[u8]) {
                 let pool = &pools[usize::from(dom)];
                 for _ in 0..times {
                     let (gfn, cpu_raw, frame_raw) = if how % 5 == 0 || pool.is_empty() {
-                        let g = NOISE_BAND | pick as u64 * 97 | u64::from(how) << 20;
+                        // Noise: touched only from its own node, never moves.
+                        // One in eight is a gfn no guest can have (refused
+                        // by engines that check, harmless to the others).
+                        let g = if how % 8 == 5 {
+                            u64::MAX - pick as u64 * 4099
+                        } else {
+                            NOISE_BAND | pick as u64 * 97 | u64::from(how) << 20
+                        };
                         let n = (g % u64::from(nodes)) as u32;
                         (g, n, n)
                     } else {
