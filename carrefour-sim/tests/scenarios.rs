@@ -316,13 +316,3 @@ fn every_builtin_runs_every_policy_to_completion() {
         }
     }
 }
-
-#[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "full-size scenario: run with --release (make sim-test)"
-)]
-fn bench_pushes_at_least_ten_million_sampled_accesses_per_second() {
-    let r = carrefour_sim::bench::run(1.0);
-    assert!(r.samples_per_s() >= 10e6, "{r}");
-}
