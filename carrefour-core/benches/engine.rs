@@ -13,7 +13,7 @@
 //!   moves of six earlier epochs (the steady state of a long run).
 //!
 //! Each figure is the median of several timed repetitions after warm-up
-//! runs.  The machine may be shared: medians hide most of the noise, and
+//! runs, engine and reference alternating so that both see the same load.  The machine may be shared: medians hide most of the noise, and
 //! the ratio matters more than the absolute figures.
 
 use std::collections::BTreeMap;
@@ -44,13 +44,20 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Runs `f` WARMUPS + REPS times; the median of the timed runs, in the
-/// unit `f` returns (it measures itself, so setup stays out).
-fn measure(mut f: impl FnMut() -> f64) -> f64 {
+/// Runs `a` and `b` alternately, WARMUPS + REPS times each, so that both
+/// see the same machine load; the medians of the timed runs, in the unit
+/// each returns (each measures itself, so setup stays out).
+fn measure_pair(mut a: impl FnMut() -> f64, mut b: impl FnMut() -> f64) -> (f64, f64) {
     for _ in 0..WARMUPS {
-        f();
+        a();
+        b();
     }
-    median((0..REPS).map(|_| f()).collect())
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for _ in 0..REPS {
+        xs.push(a());
+        ys.push(b());
+    }
+    (median(xs), median(ys))
 }
 
 /// The 30,000 pages of the workload: a gfn, the node its frame is on,
@@ -370,6 +377,8 @@ fn main() {
     let pages = workload();
     let stream = epoch_stream(&pages);
     let hits = hit_stream(&pages);
+    let input = input();
+    let loads = input.dram_accesses.unwrap();
 
     // (a) Ingest into a table of 30,000 pages.
     let mut e = engine();
@@ -377,56 +386,54 @@ fn main() {
         let _ = e.ingest(s);
     }
     assert_eq!(e.domain_stats(DOM).unwrap().samples_dropped, 0);
-    let engine_ns = measure(|| {
-        let t = Instant::now();
-        for s in &hits {
-            let _ = black_box(e.ingest(black_box(s)));
-        }
-        t.elapsed().as_nanos() as f64 / hits.len() as f64
-    });
     let mut r = Reference::new();
     for s in &stream {
         r.ingest(s);
     }
     assert_eq!(r.pages.len(), PAGES);
-    let tree_ns = measure(|| {
-        let t = Instant::now();
-        for s in &hits {
-            black_box(r.ingest(black_box(s)));
-        }
-        t.elapsed().as_nanos() as f64 / hits.len() as f64
-    });
+    let (engine_ns, tree_ns) = measure_pair(
+        || {
+            let t = Instant::now();
+            for s in &hits {
+                let _ = black_box(e.ingest(black_box(s)));
+            }
+            t.elapsed().as_nanos() as f64 / hits.len() as f64
+        },
+        || {
+            let t = Instant::now();
+            for s in &hits {
+                black_box(r.ingest(black_box(s)));
+            }
+            t.elapsed().as_nanos() as f64 / hits.len() as f64
+        },
+    );
     println!(
         "ingest: engine {engine_ns:.1} ns/sample, btreemap {tree_ns:.1} ns/sample, \
          ratio {:.1}x (target >= 5x)  [{PAGES} pages tabled, median of {REPS} x {SAMPLES_PER_REP} samples]",
         tree_ns / engine_ns
     );
 
-    // (b) One decision over 30,000 sampled pages.
-    let input = input();
-    let mut e = engine();
-    let mut batch = 0;
-    let engine_us = measure(|| {
-        for s in &stream {
-            let _ = e.ingest(s);
-        }
-        let t = Instant::now();
-        let sum = e.decide(black_box(&input));
-        let us = t.elapsed().as_nanos() as f64 / 1e3;
-        batch = sum.actions;
-        us
-    });
-    let mut r = Reference::new();
-    let mut tree_batch = 0;
-    let loads = input.dram_accesses.unwrap();
-    let tree_us = measure(|| {
-        for s in &stream {
-            r.ingest(s);
-        }
-        let t = Instant::now();
-        tree_batch = r.decide(black_box(loads));
-        t.elapsed().as_nanos() as f64 / 1e3
-    });
+    // (b) One decision over 30,000 sampled pages, histories empty.
+    let (mut e, mut r) = (engine(), Reference::new());
+    let (mut batch, mut tree_batch) = (0, 0);
+    let (engine_us, tree_us) = measure_pair(
+        || {
+            for s in &stream {
+                let _ = e.ingest(s);
+            }
+            let t = Instant::now();
+            batch = e.decide(black_box(&input)).actions;
+            t.elapsed().as_nanos() as f64 / 1e3
+        },
+        || {
+            for s in &stream {
+                r.ingest(s);
+            }
+            let t = Instant::now();
+            tree_batch = r.decide(black_box(loads));
+            t.elapsed().as_nanos() as f64 / 1e3
+        },
+    );
     println!(
         "decide: engine {engine_us:.0} us/epoch, btreemap {tree_us:.0} us/epoch, \
          ratio {:.1}x (target: engine < 1000 us)  [{PAGES} pages, empty histories, batches of {batch} and {tree_batch} actions, median of {REPS}]",
@@ -435,28 +442,29 @@ fn main() {
 
     // (c) The same in steady state: both histories hold the moves of
     // earlier epochs (the engine's never frees a record, so it fills).
-    let mut e = engine();
+    let (mut e, mut r) = (engine(), Reference::new());
     let moved = remember_moves(&mut e);
-    let engine_us = measure(|| {
-        for s in &stream {
-            let _ = e.ingest(s);
-        }
-        let t = Instant::now();
-        black_box(e.decide(black_box(&input)));
-        t.elapsed().as_nanos() as f64 / 1e3
-    });
-    let mut r = Reference::new();
     for &g in &moved {
         r.history.insert(g << 1, Moved { quiet_until: 1 });
     }
-    let tree_us = measure(|| {
-        for s in &stream {
-            r.ingest(s);
-        }
-        let t = Instant::now();
-        black_box(r.decide(black_box(loads)));
-        t.elapsed().as_nanos() as f64 / 1e3
-    });
+    let (engine_us, tree_us) = measure_pair(
+        || {
+            for s in &stream {
+                let _ = e.ingest(s);
+            }
+            let t = Instant::now();
+            black_box(e.decide(black_box(&input)));
+            t.elapsed().as_nanos() as f64 / 1e3
+        },
+        || {
+            for s in &stream {
+                r.ingest(s);
+            }
+            let t = Instant::now();
+            black_box(r.decide(black_box(loads)));
+            t.elapsed().as_nanos() as f64 / 1e3
+        },
+    );
     println!(
         "decide, histories full: engine {engine_us:.0} us/epoch, btreemap {tree_us:.0} us/epoch, \
          ratio {:.1}x  [{} earlier moves remembered, median of {REPS}]",
