@@ -25,6 +25,7 @@ check: deps-rust
 	$(CARGO) test --workspace
 	$(CARGO) test -p hypercall-abi --features bindgen-check
 	$(CARGO) build -p carrefour-core --target x86_64-unknown-none
+	$(CARGO) test -p carrefour-sim --release
 
 test: check
 

@@ -20,7 +20,7 @@ ifneq ($(XEN_IMAGE_DIR),)
 export XEN_IMAGE_DIR
 endif
 
-.PHONY: testbed testbed-deps memwork-test e2e
+.PHONY: testbed testbed-deps memwork-test e2e demo
 testbed-deps:
 	@testbed/deps.sh
 
@@ -30,8 +30,15 @@ memwork-test: testbed-deps
 testbed: testbed-deps memwork-test
 	@testbed/build-initramfs.sh
 
-e2e: testbed
+# The scenarios test the rebuilt image: build it (or check it is up to
+# date, a second or two) first.
+e2e: image testbed
 	@testbed/run.sh $(TESTBED_SCENARIOS)
+
+# The main job: the rebuilt Xen on the two-node test bed, Carrefour moving
+# a guest's pages, and a summary a person can read.
+demo: image testbed
+	@testbed/demo.sh
 
 # `make test` ends with the end-to-end suite (see the top Makefile).
 test: e2e
