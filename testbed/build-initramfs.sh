@@ -66,9 +66,11 @@ key() { find "$@" -printf '%p %s %T@\n' 2>/dev/null | sort | sha1sum | cut -c1-4
 # cpio_of DIR OUT: an uncompressed newc archive (no decompression at boot).
 cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$2.tmp" && mv "$2.tmp" "$2"; }
 
-# --- memwork ------------------------------------------------------------
+# --- memwork and the guests' test programs --------------------------------
 make -s -C "$here/workload" OUT="$BUILD/workload" >/dev/null
 MEMWORK=$BUILD/workload/memwork
+make -s -C "$here/guest-tools" OUT="$BUILD/guest-tools" >/dev/null
+GUEST_TOOLS=$BUILD/guest-tools
 
 # --- kernel: vmlinuz -> vmlinux -----------------------------------------
 mkdir -p "$BUILD/kernel" "$BUILD/guest" "$BUILD/dom0"
@@ -91,13 +93,24 @@ if [ ! -e "$BUILD/kernel/vmlinux" ] || [ "$VMLINUZ" -nt "$BUILD/kernel/vmlinux" 
 fi
 
 # --- guest initramfs ----------------------------------------------------
-gkey=$(key "$MEMWORK" "$BUSYBOX" "$here/lib/guest-init" "$here/build-initramfs.sh")
+PRIVCMD_KO=$(modinfo -k "$KERNEL_VERSION" -n xen-privcmd)
+gkey=$(key "$MEMWORK" "$GUEST_TOOLS" "$PRIVCMD_KO" "$BUSYBOX" "$here/lib/guest-init" \
+           "$here/build-initramfs.sh")
 if [ "$(cat "$BUILD/guest/.key" 2>/dev/null)" != "$gkey" ]; then
     r=$BUILD/guest/root
-    rm -rf "$r" && mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev"
+    rm -rf "$r" && mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/lib/modules"
     cp "$BUSYBOX" "$r/bin/busybox"
     for a in $("$BUSYBOX" --list | grep -vx busybox); do ln -s busybox "$r/bin/$a"; done
     cp "$MEMWORK" "$r/bin/memwork"
+    # Test programs, and the privcmd driver they issue hypercalls through
+    # (a module in Debian's kernel, with no dependencies).
+    cp "$GUEST_TOOLS"/* "$r/bin/"
+    case $PRIVCMD_KO in
+        *.ko) cp "$PRIVCMD_KO" "$r/lib/modules/xen-privcmd.ko" ;;
+        *.ko.xz) xz -dc "$PRIVCMD_KO" > "$r/lib/modules/xen-privcmd.ko" ;;
+        *.ko.zst) zstd -qdc "$PRIVCMD_KO" > "$r/lib/modules/xen-privcmd.ko" ;;
+        *) die "module xen-privcmd: unexpected file $PRIVCMD_KO" ;;
+    esac
     install -m 755 "$here/lib/guest-init" "$r/init"
     cpio_of "$r" "$BUILD/guest/initramfs.cpio"
     echo "$gkey" > "$BUILD/guest/.key"
