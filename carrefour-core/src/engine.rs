@@ -20,7 +20,7 @@ use crate::history::{self, History, PageRecord};
 use crate::metrics::{EpochMetrics, NodeCounts};
 use crate::params::{ParamError, Params, Tunable, PERMILLE};
 use crate::prng::Prng;
-use crate::rules::{page_fate, Fate, Switches, TrafficShares};
+use crate::rules::{page_fate, weak_migrate_target, Fate, Switches, TrafficShares};
 use crate::sampling::SamplingRound;
 use crate::stats::{DomainStats, GlobalStats};
 use crate::table::{PageTable, RecordError};
@@ -128,6 +128,9 @@ struct Candidate {
     target: u8,
     from: u8,
     order: u8,
+    /// Weak evidence ([`weak_migrate_target`]): counts toward its
+    /// extent's agreement on `(kind, target)`, never moves on its own.
+    weak: bool,
 }
 
 impl Candidate {
@@ -443,7 +446,7 @@ impl Engine {
                 input.memory_use_permille,
             );
             collect_candidates(d, &sw, &shares, &mut self.rng, epoch);
-            group_extents(d, epoch);
+            group_extents(d, &sw, epoch);
             d.candidates.retain(|c| c.kind.is_some());
             d.candidates.sort_unstable_by_key(|c| {
                 (
@@ -629,19 +632,25 @@ fn collect_candidates(
             target: from,
             from,
             order: page.order,
+            weak: false,
         };
         let fate = page_fate(&d.params, sw, &page, shares, rng);
         let extent_entry = page.order == EXTENT_ORDER;
         let proposal = match fate {
-            Some(Fate::Migrate(t)) => Some((ActionKind::Migrate, t)),
-            Some(Fate::Interleave(t)) => Some((ActionKind::Interleave, t)),
+            Some(Fate::Migrate(t)) => Some((ActionKind::Migrate, t, false)),
+            Some(Fate::Interleave(t)) => Some((ActionKind::Interleave, t, false)),
             // Replicas are per page: an extent sample never asks for one.
-            Some(Fate::Replicate) if !extent_entry => {
-                page.hottest_node().map(|t| (ActionKind::Replicate, t))
+            Some(Fate::Replicate) if !extent_entry => page
+                .hottest_node()
+                .map(|t| (ActionKind::Replicate, t, false)),
+            Some(Fate::Replicate) => None,
+            // Too few samples to move alone, but a vote for its extent.
+            None if !extent_entry => {
+                weak_migrate_target(sw, &page).map(|t| (ActionKind::Migrate, t, true))
             }
-            _ => None,
+            None => None,
         };
-        if let Some((kind, target)) = proposal {
+        if let Some((kind, target, weak)) = proposal {
             // One lookup for the page, one for its extent.
             let own = d.history.get(history::key(page.gfn, page.order)).copied();
             let ext = history::key(page.gfn.extent_base(), EXTENT_ORDER);
@@ -657,10 +666,15 @@ fn collect_candidates(
                 // cooling down (alone or with its extent), frozen or
                 // recently skipped: stays
             } else if kind != ActionKind::Replicate && (bounces(own) || bounces(whole)) {
-                freeze_page(d, page.gfn, page.order, epoch, freeze);
+                // Weak evidence freezes nothing: the page just does not
+                // vote for carrying it back.
+                if !weak {
+                    freeze_page(d, page.gfn, page.order, epoch, freeze);
+                }
             } else {
                 c.kind = Some(kind);
                 c.target = target.get();
+                c.weak = weak;
                 if kind == ActionKind::Replicate {
                     replicas = replicas.saturating_add(1);
                 }
@@ -706,12 +720,25 @@ fn hold_extent(d: &mut DomainState, gfn: Gfn, epoch: u32, until: u32) {
 /// Replaces the pages of a 2 MiB extent by one order-9 candidate when
 /// enough of its sampled pages agree on the same move, so that the p2m
 /// can keep (or regain) its superpage mapping.
-fn group_extents(d: &mut DomainState, epoch: u32) {
+///
+/// Pages with weak evidence (one node touches them, too few samples to
+/// move alone) vote with the pages that would migrate to the same node;
+/// the agreeing pages must hold at least the samples one page needs to
+/// migrate.  Weak pages never move on their own: when the extent does not
+/// merge, they stay.
+fn group_extents(d: &mut DomainState, sw: &Switches, epoch: u32) {
     let agree = d.params.get(Tunable::ExtentAgreePermille);
     // Above 1000 permille no agreement is enough: page samples never merge
     // (extent samples still stand for their extent).
     let merge = agree <= PERMILLE;
     let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
+    let cooldown = u32::try_from(d.params.get(Tunable::CooldownEpochs)).unwrap_or(u32::MAX);
+    // The samples one page needs to migrate (as in `page_fate`).
+    let needed = if sw.interleave {
+        1
+    } else {
+        d.params.get(Tunable::MigrateMinSamples)
+    };
     let extent_of = |g: u64| g >> EXTENT_ORDER;
     d.candidates.sort_unstable_by_key(|c| {
         (
@@ -766,19 +793,30 @@ fn group_extents(d: &mut DomainState, epoch: u32) {
         } else if let Some((start, run)) = best.filter(|_| merge) {
             let agrees =
                 (run as u64).saturating_mul(PERMILLE) >= agree.saturating_mul(group_len as u64);
-            if group_len >= EXTENT_MIN_SAMPLED_PAGES && agrees {
+            let run_heat = d
+                .candidates
+                .get(start..start.saturating_add(run))
+                .map_or(0, |g| {
+                    g.iter()
+                        .fold(0u64, |a, x| a.saturating_add(u64::from(x.heat)))
+                });
+            if group_len >= EXTENT_MIN_SAMPLED_PAGES && agrees && run_heat >= needed {
                 if let Some(c) = d.candidates.get(start).copied() {
                     let base = Gfn(c.gfn).extent_base();
                     let k = history::key(base, EXTENT_ORDER);
                     let target = NodeId::new(u32::from(c.target));
-                    let held = d
-                        .history
-                        .get(k)
-                        .is_some_and(|r| epoch < r.extent_quiet_until);
-                    if held {
-                        // A page of it moved or froze on its own lately:
-                        // the extent stays whole where it is, and its
-                        // pages go their own way (each checked already).
+                    let held_until = d.history.get(k).map_or(0, |r| r.extent_quiet_until);
+                    if epoch < held_until {
+                        // A page of it moved or froze on its own lately.
+                        // A short hold (a page's cooldown) is waited out
+                        // whole: its pages moving alone would only renew
+                        // it, and the extent would never move.  Under a
+                        // long one (a frozen page) the pages go their own
+                        // way (each checked already; weak ones stay).
+                        let short = held_until.saturating_sub(epoch) <= cooldown.saturating_add(1);
+                        if short {
+                            merged = Some(None);
+                        }
                     } else if d.history.is_quiet(k, epoch) {
                         merged = Some(None);
                     } else if target
@@ -795,6 +833,7 @@ fn group_extents(d: &mut DomainState, epoch: u32) {
                             gfn: base.0,
                             heat,
                             order: EXTENT_ORDER,
+                            weak: false,
                             ..c
                         }));
                     }
@@ -813,7 +852,7 @@ fn group_extents(d: &mut DomainState, epoch: u32) {
             Some(None) => {}
             None => {
                 for j in read..end {
-                    if let Some(c) = d.candidates.get(j).copied() {
+                    if let Some(c) = d.candidates.get(j).copied().filter(|c| !c.weak) {
                         if let Some(slot) = d.candidates.get_mut(write) {
                             *slot = c;
                         }
@@ -890,6 +929,15 @@ mod tests {
         EpochInput {
             elapsed_us: 1_000,
             ..EpochInput::default()
+        }
+    }
+
+    /// A busy epoch with balanced controllers: interleaving stays off,
+    /// so a page needs `migrate_min_samples` to migrate.
+    fn balanced_epoch() -> EpochInput<'static> {
+        EpochInput {
+            dram_accesses: Some(&[1_000, 1_000]),
+            ..busy_epoch()
         }
     }
 
@@ -1128,17 +1176,109 @@ mod tests {
         assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(520), 0));
         all_done(&mut e);
         // Page 520 is on node 1 now; its neighbours all want to go to
-        // node 0, and so would the extent, page 520 included.
+        // node 0, and so would the extent, page 520 included.  The extent
+        // waits out the cooldown whole: neither it nor its pages move.
+        for _ in 0..2 {
+            for g in 512..532 {
+                touch(&mut e, D1, g, 1, 0, 2);
+            }
+            assert_eq!(e.decide(&busy_epoch()).actions, 0);
+        }
+        // Cooldown over: page 520 going back to node 0 is a bounce, so it
+        // freezes and holds the extent for long; the other 19 pages go
+        // one by one.
         for g in 512..532 {
             touch(&mut e, D1, g, 1, 0, 2);
         }
         e.decide(&busy_epoch());
-        // The other 19 pages go one by one; page 520 stays.
         assert_eq!(e.actions().len(), 19);
         for a in e.actions() {
-            assert_eq!(a.order, 0, "the extent moved during the cooldown");
-            assert_ne!(a.gfn, Gfn(520), "the page itself moved back at once");
+            assert_eq!(a.order, 0, "the extent carried a frozen page");
+            assert_ne!(a.gfn, Gfn(520), "the page itself moved back");
         }
+        assert_eq!(e.domain_stats(D1).unwrap().bounces, 1);
+    }
+
+    #[test]
+    fn single_samples_of_private_pages_move_their_extent_and_never_a_page_alone() {
+        // IBS-like sampling: most private pages get one sample an epoch,
+        // under `migrate_min_samples` (2).  Regression: such pages voted
+        // against their extent's move, so it never agreed.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        for g in 512..512 + 20 {
+            touch(&mut e, D1, g, 0, 1, 1);
+        }
+        touch(&mut e, D1, 530, 0, 1, 1); // one page with two samples
+        e.decide(&balanced_epoch());
+        assert_eq!(e.actions().len(), 1);
+        let a = e.actions()[0];
+        assert_eq!(
+            (a.gfn, a.order, a.kind, a.target),
+            (Gfn(512), 9, ActionKind::Migrate, node(1))
+        );
+        // Alone in its extent, a page with one sample does not move.
+        touch(&mut e, D1, 4096, 0, 1, 1);
+        assert_eq!(e.decide(&balanced_epoch()).actions, 0);
+        // In an extent that disagrees (half its pages are local), the
+        // single-sample pages stay and the two-sample page moves alone.
+        for g in 2048..2058 {
+            touch(&mut e, D1, g, 0, 1, 1);
+        }
+        for g in 2058..2068 {
+            touch(&mut e, D1, g, 0, 0, 1);
+        }
+        touch(&mut e, D1, 2050, 0, 1, 1);
+        e.decide(&balanced_epoch());
+        assert_eq!(e.actions().len(), 1);
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(2050), 0));
+    }
+
+    #[test]
+    fn an_extent_of_single_samples_needs_the_samples_of_one_migrating_page() {
+        let mut e = engine();
+        e.set_defaults(&[(Tunable::MigrateMinSamples as u32, 4)])
+            .unwrap();
+        e.enable(D1).unwrap();
+        for g in 512..515 {
+            touch(&mut e, D1, g, 0, 1, 1);
+        }
+        assert_eq!(e.decide(&balanced_epoch()).actions, 0, "3 samples < 4");
+        for g in 512..516 {
+            touch(&mut e, D1, g, 0, 1, 1);
+        }
+        e.decide(&balanced_epoch());
+        assert_eq!(e.actions().len(), 1);
+        assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(512), 9));
+    }
+
+    #[test]
+    fn an_agreeing_extent_waits_out_a_pages_cooldown_instead_of_renewing_it() {
+        // Regression: while a page's cooldown held its extent back, each
+        // page that reached two samples moved alone and renewed the hold,
+        // so with sparse sampling the extent could never move.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        touch(&mut e, D1, 520, 0, 1, 3);
+        e.decide(&balanced_epoch());
+        all_done(&mut e);
+        // Epochs 2 and 3: one sample per page, and one page with two.
+        for strong in [530, 531] {
+            for g in (512..540).filter(|&g| g != 520) {
+                touch(&mut e, D1, g, 0, 1, 1);
+            }
+            touch(&mut e, D1, strong, 0, 1, 1);
+            assert_eq!(e.decide(&balanced_epoch()).actions, 0);
+        }
+        // Epoch 4: the cooldown is over and the extent moves whole.
+        for g in (512..540).filter(|&g| g != 520) {
+            touch(&mut e, D1, g, 0, 1, 1);
+        }
+        touch(&mut e, D1, 532, 0, 1, 1);
+        e.decide(&balanced_epoch());
+        assert_eq!(e.actions().len(), 1);
+        let a = e.actions()[0];
+        assert_eq!((a.gfn, a.order, a.target), (Gfn(512), 9, node(1)));
     }
 
     #[test]

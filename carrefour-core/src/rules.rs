@@ -152,6 +152,20 @@ pub fn page_fate(
     None
 }
 
+/// Weak evidence for a migrate: the node that alone touches `page`, when
+/// the page is not on it but has too few samples for [`page_fate`] to move
+/// it (under `migrate_min_samples`).  With IBS-like sampling most private
+/// pages get zero or one sample an epoch, so this is what most of them
+/// say.  The engine never moves such a page on its own; it counts toward
+/// its 2 MiB extent's agreement on migrating to that node.
+pub fn weak_migrate_target(sw: &Switches, page: &PageView<'_>) -> Option<NodeId> {
+    if sw.off.is_some() || !sw.migrate || page.nr_nodes_touching() != 1 {
+        return None;
+    }
+    let node = page.hottest_node()?;
+    (node != page.frame_node).then_some(node)
+}
+
 /// Carrefour's interleave draw: leave the source with probability equal
 /// to its traffic share, and pick the destination among the other nodes
 /// with weight (1000 - share).
@@ -277,6 +291,21 @@ mod tests {
             page_fate(&p, &sw_i, &view(&[0, 1], 0, 0), &shares, &mut rng),
             Some(Fate::Migrate(n(1)))
         );
+    }
+
+    #[test]
+    fn a_single_node_page_under_the_sample_threshold_is_weak_evidence() {
+        let sw = Switches {
+            migrate: true,
+            ..Switches::default()
+        };
+        assert_eq!(weak_migrate_target(&sw, &view(&[0, 1], 0, 0)), Some(n(1)));
+        // On its node, touched by two nodes, or migration off: nothing.
+        assert_eq!(weak_migrate_target(&sw, &view(&[0, 1], 1, 0)), None);
+        assert_eq!(weak_migrate_target(&sw, &view(&[1, 1], 0, 0)), None);
+        assert_eq!(weak_migrate_target(&sw, &view(&[0, 0], 0, 0)), None);
+        let off = Switches::default();
+        assert_eq!(weak_migrate_target(&off, &view(&[0, 1], 0, 0)), None);
     }
 
     #[test]
