@@ -448,7 +448,7 @@ impl Engine {
             collect_candidates(d, &sw, &shares, &mut self.rng, epoch);
             group_extents(d, &sw, epoch);
             d.candidates.retain(|c| c.kind.is_some());
-            d.candidates.sort_unstable_by_key(|c| {
+            crate::sort::sort_by_key(&mut d.candidates, |c| {
                 (
                     Reverse(c.kind.map_or(0, ActionKind::priority)),
                     Reverse(c.heat),
@@ -740,7 +740,7 @@ fn group_extents(d: &mut DomainState, sw: &Switches, epoch: u32) {
         d.params.get(Tunable::MigrateMinSamples)
     };
     let extent_of = |g: u64| g >> EXTENT_ORDER;
-    d.candidates.sort_unstable_by_key(|c| {
+    crate::sort::sort_by_key(&mut d.candidates, |c| {
         (
             extent_of(c.gfn),
             c.kind.map_or(u8::MAX, |k| k as u8),

@@ -31,6 +31,7 @@ step build-rust.sh
 step build-xen.sh
 if [ "$(cat "$STAMPS/xen-built")" != "$(cat "$STAMPS/rust-checked" 2>/dev/null)" ]; then
     step check-rust.sh
+    step check-stack.sh
     cp "$STAMPS/xen-built" "$STAMPS/rust-checked"
 fi
 step build-tools.sh

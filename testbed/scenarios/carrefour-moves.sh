@@ -11,7 +11,7 @@
 node_free() {
     xl info -n | awk '/^numa_info/ { on = 1; next }
         on && /^ *[0-9]+: / { printf "%snode%s=%s", sep, $1 + 0, $3; sep = " " }
-        on && /^[a-z_]+ *:/ { on = 0 }
+        on && /^[a-z_]+ +:/ { on = 0 }
         END { print "" }'
 }
 
