@@ -18,9 +18,12 @@ node_free() {
 free_before=$(node_free)
 say "free memory before the guest (MB): $free_before"
 
-MEMWORK_ARGS="-p 48 -s 16 -t 110 -i 3"
+# memwork touches most of the guest's memory: Carrefour moves the pages a
+# guest uses, and pages it never touches (free memory) have no reason to
+# move, so "mostly" is 75 % here.
+MEMWORK_ARGS="-p 128 -s 32 -t 110 -i 3"
 check "g1 created on node 0" \
-    guest_create g1 'cpus="node:0"' 'cpus_soft="node:0"' memory=256 vcpus=2
+    guest_create g1 'cpus="node:0"' 'cpus_soft="node:0"' memory=384 vcpus=2
 pages=$(node_pages g1)
 say "pages before: $pages"
 check "g1's memory starts on node 0" pages_mostly_on 0 "$pages"
@@ -35,6 +38,7 @@ check "xl carrefour-enable g1" xl carrefour-enable g1
 xl carrefour-info g1
 
 # Bounded time for the pages to follow the vCPUs.
+MOSTLY_PERMILLE=750
 deadline=$(( $(cut -d. -f1 /proc/uptime) + 60 ))
 moved=no
 while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
@@ -46,7 +50,7 @@ while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
         break
     fi
 done
-check "g1's pages moved to node 1 within 60 s" [ "$moved" = yes ]
+check "g1's pages moved mostly to node 1 within 60 s" [ "$moved" = yes ]
 say "pages after: $pages"
 
 xl dmesg -c >/dev/null
