@@ -23,6 +23,13 @@
  *   memwork: final t=30s throughput=1200 MB/s errors=0 passes=140
  * With -T (touch only) the threads first-touch their words and stop; the
  * final line then reports one check of all words made after the idle time.
+ *
+ * Placement on purpose (the benchmarks, testbed/bench/): -c LIST pins
+ * thread i to the i-th CPU of LIST (cyclically) instead of the i-th CPU
+ * we may run on, and -f CPU makes the first touch of every array happen
+ * on CPU (like -1, but on a CPU of our choosing), so that on a NUMA
+ * machine the memory lands on one node and the threads run on another:
+ *   memwork -n 2 -c 2,3 -f 0     memory on CPU 0's node, threads on 2 and 3
  * throughput counts the bytes checked and rewritten (8 per word) in the
  * last interval (whole run for the final line); passes is the total over
  * all threads.  The exit status is 0 only when errors=0.
@@ -54,6 +61,8 @@ struct options {
     long interval_s;        /* progress line period */
     int one_toucher;        /* -1: thread 0 first-touches everything */
     int touch_only;         /* -T: first-touch, then idle */
+    const char *cpu_list;   /* -c: the threads' CPUs; NULL: allowed CPUs */
+    int first_touch_cpu;    /* -f: CPU of the first touch; -1: thread 0's */
 };
 
 /* One worker; padded so that counters of two threads share no line. */
@@ -71,6 +80,7 @@ struct worker {
 static struct options opt = {
     .threads = 0, .private_mb = 16, .shared_mb = 16, .seconds = 0,
     .interval_s = 5, .one_toucher = 0, .touch_only = 0,
+    .cpu_list = NULL, .first_touch_cpu = -1,
 };
 static int nthreads;
 static uint64_t *shared;
@@ -182,6 +192,11 @@ static void *alloc_words(size_t nwords)
     return p;
 }
 
+/*
+ * Pins the calling thread to `cpu`.  A placement the user asked for (-c,
+ * -f) must hold, or the run would measure something else: failing to pin
+ * then ends the program; the default placement only warns.
+ */
 static void pin_to(int cpu)
 {
     cpu_set_t set;
@@ -189,8 +204,52 @@ static void pin_to(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if ( sched_setaffinity(0, sizeof(set), &set) )
+    {
         fprintf(stderr, "memwork: cannot pin to CPU %d: %s\n", cpu,
                 strerror(errno));
+        if ( opt.cpu_list || opt.first_touch_cpu >= 0 )
+            exit(2);
+    }
+}
+
+/*
+ * Parses a CPU list such as "2,3" or "0-1,4" into cpus[] (at most max
+ * entries, in the order given).  Returns the count, or -1 if the list is
+ * malformed, empty or too long.
+ */
+static int parse_cpu_list(const char *list, int *cpus, int max)
+{
+    int n = 0;
+    const char *p = list;
+
+    while ( *p )
+    {
+        char *end;
+        long first = strtol(p, &end, 10), last;
+
+        if ( end == p || first < 0 || first >= CPU_SETSIZE )
+            return -1;
+        last = first;
+        p = end;
+        if ( *p == '-' )
+        {
+            last = strtol(p + 1, &end, 10);
+            if ( end == p + 1 || last < first || last >= CPU_SETSIZE )
+                return -1;
+            p = end;
+        }
+        for ( long cpu = first; cpu <= last; cpu++ )
+        {
+            if ( n == max )
+                return -1;
+            cpus[n++] = (int)cpu;
+        }
+        if ( *p == ',' && p[1] )
+            p++;
+        else if ( *p )
+            return -1;
+    }
+    return n > 0 ? n : -1;
 }
 
 static struct worker *workers;
@@ -275,7 +334,7 @@ static void usage(void)
 {
     fprintf(stderr,
         "usage: memwork [-n THREADS] [-p MB] [-s MB] [-t SECONDS] "
-        "[-i SECONDS] [-1] [-T]\n"
+        "[-i SECONDS] [-1] [-T] [-c CPUS] [-f CPU]\n"
         "       memwork --self-test\n"
         "  -n  threads, each pinned to one CPU (default: online CPUs)\n"
         "  -p  private array per thread, MiB (default 16)\n"
@@ -283,7 +342,10 @@ static void usage(void)
         "  -t  stop after SECONDS (default: run until killed)\n"
         "  -i  progress line every SECONDS (default 5)\n"
         "  -1  thread 0 first-touches all arrays (one node places them)\n"
-        "  -T  touch only: first-touch the arrays, idle until -t, check once\n");
+        "  -T  touch only: first-touch the arrays, idle until -t, check once\n"
+        "  -c  pin thread i to the i-th CPU of CPUS (e.g. 2,3 or 2-3)\n"
+        "      instead of the i-th CPU we may run on\n"
+        "  -f  first-touch all arrays on CPU (implies -1)\n");
     exit(2);
 }
 
@@ -299,7 +361,7 @@ int main(int argc, char **argv)
     uint64_t words, passes, errors, last_words = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    while ( (c = getopt_long(argc, argv, "n:p:s:t:i:1T", longopts,
+    while ( (c = getopt_long(argc, argv, "n:p:s:t:i:1Tc:f:", longopts,
                              NULL)) != -1 )
     {
         switch ( c )
@@ -311,6 +373,13 @@ int main(int argc, char **argv)
         case 'i': opt.interval_s = atol(optarg); break;
         case '1': opt.one_toucher = 1; break;
         case 'T': opt.touch_only = 1; break;
+        case 'c': opt.cpu_list = optarg; break;
+        case 'f':
+            opt.first_touch_cpu = atoi(optarg);
+            opt.one_toucher = 1;
+            if ( opt.first_touch_cpu < 0 || opt.first_touch_cpu >= CPU_SETSIZE )
+                usage();
+            break;
         case 'S': return self_test();
         default: usage();
         }
@@ -323,10 +392,21 @@ int main(int argc, char **argv)
     if ( sched_getaffinity(0, sizeof(allowed), &allowed) )
         CPU_ZERO(&allowed);
     ncpus = CPU_COUNT(&allowed);
-    cpus = calloc(ncpus > 0 ? ncpus : 1, sizeof(*cpus));
-    for ( int cpu = 0, n = 0; n < ncpus; cpu++ )
-        if ( CPU_ISSET(cpu, &allowed) )
-            cpus[n++] = cpu;
+    if ( opt.cpu_list )
+    {
+        /* -c: the listed CPUs, allowed or not (pinning says if not). */
+        cpus = calloc(CPU_SETSIZE, sizeof(*cpus));
+        ncpus = parse_cpu_list(opt.cpu_list, cpus, CPU_SETSIZE);
+        if ( ncpus < 0 )
+            usage();
+    }
+    else
+    {
+        cpus = calloc(ncpus > 0 ? ncpus : 1, sizeof(*cpus));
+        for ( int cpu = 0, n = 0; n < ncpus; cpu++ )
+            if ( CPU_ISSET(cpu, &allowed) )
+                cpus[n++] = cpu;
+    }
     nthreads = opt.threads ? opt.threads : (ncpus > 0 ? ncpus : 1);
 
     workers = aligned_alloc(64, sizeof(*workers) * nthreads);
@@ -348,8 +428,13 @@ int main(int argc, char **argv)
     start = now_s();
     if ( opt.one_toucher )
     {
-        /* Generation 1 written by thread 0 (on its CPU) for everybody. */
-        if ( nthreads > 0 && workers[0].cpu >= 0 )
+        /*
+         * Generation 1 written by thread 0 for everybody, on thread 0's
+         * CPU or on the -f CPU.
+         */
+        if ( opt.first_touch_cpu >= 0 )
+            pin_to(opt.first_touch_cpu);
+        else if ( nthreads > 0 && workers[0].cpu >= 0 )
             pin_to(workers[0].cpu);
         for ( int i = 0; i < nthreads; i++ )
         {
