@@ -16,7 +16,12 @@ node_free() {
         END { print "" }'
 }
 total_pages() { node_pages "$1" | tr ' ' '\n' | awk -F= '{ t += $2 } END { print t }'; }
-moved() { xl carrefour-info -j "$1" | sed -n 's/.*"pages_moved": \([0-9]*\).*/\1/p' | head -1; }
+# Pages moved so far (libxl's JSON leaves out counters that are 0).
+moved() {
+    local m
+    m=$(xl carrefour-info -j "$1" | sed -n 's/.*"pages_moved": \([0-9]*\).*/\1/p' | head -1)
+    echo "${m:-0}"
+}
 
 free_before=$(node_free)
 say "free memory before the guests (MB): $free_before"
