@@ -26,6 +26,7 @@ check: deps-rust
 	$(CARGO) test -p hypercall-abi --features bindgen-check
 	$(CARGO) build -p carrefour-core --target x86_64-unknown-none
 	$(CARGO) test -p carrefour-sim --release
+	python3 scripts/check-toolstack-params.py
 
 test: check
 

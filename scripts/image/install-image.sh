@@ -18,6 +18,10 @@ done
 cmp -s "$X/.config" "$OUT/xen.config" || cp "$X/.config" "$OUT/xen.config"
 cp "$BUILD/rust-check.txt" "$OUT/rust-check.txt"
 rsync -a --delete "$TOOLS_DESTDIR/" "$OUT/tools/"
+# xl reads /etc/xen/xl.conf (and complains on every command without it);
+# the toolstack's install targets built here do not install it.
+mkdir -p "$OUT/tools/etc/xen"
+cp "$TREE/tools/examples/xl.conf" "$OUT/tools/etc/xen/xl.conf"
 
 tc=${XEN_RUST_TOOLCHAIN:+"+$XEN_RUST_TOOLCHAIN"}
 series_hash=$( { cat "$PATCHES/series"
