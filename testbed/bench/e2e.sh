@@ -1,0 +1,325 @@
+#!/bin/bash
+# testbed/bench/e2e.sh (`make bench-e2e`): a benchmark, not a test.  It
+# prints figures; it fails only when a side could not be measured.
+#
+# On the test bed's emulated machine (testbed/run.sh's QEMU flags: TCG,
+# 4 CPUs, two NUMA nodes of 2 GiB), side by side:
+#
+#   Xen + Carrefour   the rebuilt Xen (carrefour=on); a PVH guest created
+#                     on node 0, its vCPUs pinned to node 1, memwork in it;
+#                     `xl carrefour-enable`; the guest's pages per node
+#                     from debug key 'u' every second (bench/xen-dom0.sh)
+#   Linux native      the same Debian kernel without Xen, booted with
+#                     numa_balancing=enable; memwork first-touches its
+#                     arrays on CPU 0 (node 0) and runs its threads on
+#                     CPUs 2-3 (node 1); its pages per node from
+#                     /proc/PID/numa_maps every second (bench/native-init)
+#
+# and prints:
+#   time to 90 % local: Xen+Carrefour X s, Linux NUMA balancing Y s, ratio Y/X
+#   memwork throughput (median MB/s): Carrefour off A, on B, ratio B/A
+#
+# "Local" is defined the same way on both sides: the pages that node 1
+# gained since the clock started, over memwork's working set (its arrays,
+# threads x private + shared MB).  The clock starts when balancing meets
+# the misplaced workload: on Linux when memwork's threads start on node 1
+# (balancing is on from boot); on Xen at `xl carrefour-enable` (memwork
+# has been running misplaced for a while).  See testbed/README.md,
+# "Benchmarks", for what this definition counts and what it does not.
+#
+# Environment (defaults in brackets):
+#   BENCH_THREADS [2] BENCH_PRIVATE_MB [128] BENCH_SHARED_MB [32]
+#                     memwork's size, the same on both sides
+#   BENCH_GUEST_MB [384]       the Xen guest's memory
+#   BENCH_LOCAL_PERMILLE [900] the mark
+#   BENCH_CONVERGE_MAX_S [180] give up on the mark after this long
+#   BENCH_WINDOW_S [30]        each throughput window (Carrefour off, on)
+#   BENCH_QUIET_WAIT_S [240]   how long to wait, in all, for other QEMU
+#                              processes (other people's test runs) to end
+#                              before measuring anyway
+#   BENCH_SIDES ["xen native"] which sides to run
+# Logs: build/testbed/bench/{xen,native}.log; the summary also goes to
+# build/testbed/bench/summary.txt.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+testbed=$(cd "$here/.." && pwd)
+top=$(cd "$testbed/.." && pwd)
+BUILD=${TESTBED_BUILD:-$top/build/testbed}
+OUT=$BUILD/bench
+T0=$(date +%s.%N)
+step() { awk -v t0="$T0" -v now="$(date +%s.%N)" -v msg="$*" \
+            'BEGIN { printf "bench: [%5.1fs] %s\n", now - t0, msg }'; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+THREADS=${BENCH_THREADS:-2}
+PRIVATE_MB=${BENCH_PRIVATE_MB:-128}
+SHARED_MB=${BENCH_SHARED_MB:-32}
+GUEST_MB=${BENCH_GUEST_MB:-384}
+LOCAL_PERMILLE=${BENCH_LOCAL_PERMILLE:-900}
+CONVERGE_MAX_S=${BENCH_CONVERGE_MAX_S:-180}
+WINDOW_S=${BENCH_WINDOW_S:-30}
+QUIET_WAIT_S=${BENCH_QUIET_WAIT_S:-240}
+SIDES=${BENCH_SIDES:-xen native}
+MEMWORK_SIZE="-n $THREADS -p $PRIVATE_MB -s $SHARED_MB"
+WORKSET_MB=$((THREADS * PRIVATE_MB + SHARED_MB))
+WORKSET_PAGES=$((WORKSET_MB * 256))
+PROGRESS_S=2            # memwork's progress period on both sides
+# Settled: node 1's count moved by at most SETTLE_SLACK_PAGES (0.1 % of
+# the working set) over SETTLE_SAMPLES samples in a row; waited for at most
+# SETTLE_MAX_S after CONVERGE_MAX_S.  Both sides sample until then.
+SETTLE_SAMPLES=5
+SETTLE_SLACK_PAGES=$((WORKSET_PAGES / 1000))
+SETTLE_MAX_S=60
+XEN_TIMEOUT_S=$((240 + 3 * WINDOW_S + CONVERGE_MAX_S + SETTLE_MAX_S + 120))
+NATIVE_TIMEOUT_S=$((120 + CONVERGE_MAX_S + SETTLE_MAX_S))
+POWEROFF_GRACE_S=10
+NATIVE_CMDLINE="console=ttyS0 numa_balancing=enable"
+
+# The emulated machine and the command lines are testbed/run.sh's own,
+# read from it, so that the benchmark boots exactly what the scenarios
+# boot.
+eval "$(sed -n '/^QEMU_MACHINE=(/,/^)/p' "$testbed/run.sh")"
+eval "$(sed -n '/^XEN_CMDLINE="/,/"$/p' "$testbed/run.sh")"
+eval "$(sed -n '/^DOM0_CMDLINE="/p' "$testbed/run.sh")"
+case " ${QEMU_MACHINE[*]:-} " in
+    *" -numa "*) ;;
+    *) die "could not read QEMU_MACHINE from $testbed/run.sh" ;;
+esac
+[ -n "${XEN_CMDLINE:-}" ] && [ -n "${DOM0_CMDLINE:-}" ] ||
+    die "could not read XEN_CMDLINE/DOM0_CMDLINE from $testbed/run.sh"
+
+# --- build -------------------------------------------------------------
+"$testbed/build-initramfs.sh"
+"$here/build-native-initramfs.sh"
+# shellcheck source=/dev/null
+. "$BUILD/dom0/boot.env"
+# shellcheck source=/dev/null
+. "$OUT/native/boot.env"
+mkdir -p "$OUT"
+
+# --- other people's QEMUs ----------------------------------------------
+qemu_pid=
+cleanup() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+others() { { pgrep qemu-system || true; } | { grep -vx "${qemu_pid:-none}" || true; } | wc -l; }
+quiet_deadline=$(( $(date +%s) + QUIET_WAIT_S ))
+wait_quiet() {
+    local n
+    while n=$(others) && [ "$n" -gt 0 ] && [ "$(date +%s)" -lt "$quiet_deadline" ]; do
+        step "$n other QEMU process(es) running; waiting for a quiet machine" \
+             "(at most $((quiet_deadline - $(date +%s))) s more)"
+        sleep 15
+    done
+    n=$(others)
+    [ "$n" -gt 0 ] && step "measuring anyway with $n other QEMU process(es) running: figures are noisy"
+    true
+}
+
+# boot NAME END_REGEX TIMEOUT_S MILESTONE... -- QEMU-ARGS...
+#   Boots QEMU with the serial log in $OUT/NAME.log; stops when the log
+#   shows END_REGEX (plus a grace period for poweroff), when QEMU exits,
+#   or at the timeout.  MILESTONEs ("REGEX|what") are reported as they
+#   show up.  Records the most other QEMU processes seen meanwhile in
+#   $OUT/NAME.others.
+boot() {
+    local name=$1 end=$2 timeout_s=$3 log=$OUT/$1.log start now done_at= seen= mark
+    local most=0 n milestones=()
+    shift 3
+    while [ "$1" != -- ]; do milestones+=("$1"); shift; done
+    shift
+    : > "$log"
+    start=$(date +%s)
+    qemu-system-x86_64 "${QEMU_MACHINE[@]}" "$@" -serial "file:$log" \
+        </dev/null >"$OUT/$name.qemu.out" 2>&1 &
+    qemu_pid=$!
+    while kill -0 "$qemu_pid" 2>/dev/null; do
+        now=$(date +%s)
+        n=$(others); [ "$n" -gt "$most" ] && most=$n
+        for mark in "${milestones[@]}"; do
+            case "$seen" in *"<${mark##*|}>"*) continue ;; esac
+            grep -aEq "${mark%|*}" "$log" &&
+                { step "$name: ${mark##*|} [$n other QEMUs]"; seen="$seen<${mark##*|}>"; }
+        done
+        if [ -z "$done_at" ] && grep -aEq "$end" "$log"; then done_at=$now; fi
+        [ -n "$done_at" ] && [ $((now - done_at)) -ge $POWEROFF_GRACE_S ] && break
+        if [ $((now - start)) -ge "$timeout_s" ]; then
+            step "$name: timed out after ${timeout_s}s"
+            break
+        fi
+        sleep 1
+    done
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+    qemu_pid=
+    echo "$most" > "$OUT/$name.others"
+    tr -d '\r' < "$log" > "$log.txt"
+    step "$name: done after $(( $(date +%s) - start ))s (log ${log#"$top"/}); other QEMUs seen meanwhile: at most $most"
+}
+
+# --- the Xen side ------------------------------------------------------
+run_xen() {
+    local r=$OUT/xen-run
+    rm -rf "$r" && mkdir -p "$r/root/testbed"
+    cp "$here/xen-dom0.sh" "$r/root/testbed/scenario.sh"
+    echo bench-e2e > "$r/root/testbed/scenario-name"
+    cat > "$r/root/testbed/bench-params" <<PARAMS
+MEMWORK_ARGS="$MEMWORK_SIZE"
+WORKSET_PAGES=$WORKSET_PAGES
+GUEST_MB=$GUEST_MB
+LOCAL_PERMILLE=$LOCAL_PERMILLE
+CONVERGE_MAX_S=$CONVERGE_MAX_S
+SETTLE_SAMPLES=$SETTLE_SAMPLES
+SETTLE_SLACK_PAGES=$SETTLE_SLACK_PAGES
+SETTLE_MAX_S=$SETTLE_MAX_S
+WINDOW_S=$WINDOW_S
+PROGRESS_S=$PROGRESS_S
+PARAMS
+    (cd "$r/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$r/bench.cpio"
+    cat "$DOM0_INITRD" "$r/bench.cpio" > "$r/dom0-initrd.cpio"
+    wait_quiet
+    step "xen: booting Xen ($XEN_IMAGE_DIR) with carrefour=on (timeout ${XEN_TIMEOUT_S}s)"
+    # A comma inside a multiboot module's command line is written ",,".
+    boot xen '^testbed: scenario done rc=|Panic on CPU|Kernel panic' "$XEN_TIMEOUT_S" \
+        '^testbed: .*toolstack ready|toolstack ready' \
+        '^scenario: .*created \(domid|guest created on node 0, vCPUs to node 1' \
+        '^scenario: .*window off|memwork running: window with Carrefour off' \
+        '^scenario: .*pages before Carrefour|xl carrefour-enable' \
+        '^bench: xen (reached|did not reach)|the mark' \
+        '^bench: xen settled|settled' \
+        '^scenario: .*window on|window with Carrefour on' \
+        '^scenario: .*window control|control window: Carrefour disabled again' \
+        -- \
+        -kernel "$XEN" -append "$(echo $XEN_CMDLINE carrefour=on)" \
+        -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$r/dom0-initrd.cpio"
+}
+
+# --- the native side ---------------------------------------------------
+run_native() {
+    local r=$OUT/native-run
+    rm -rf "$r" && mkdir -p "$r/root/bench"
+    cat > "$r/root/bench/params" <<PARAMS
+MEMWORK_ARGS="$MEMWORK_SIZE"
+WORKSET_PAGES=$WORKSET_PAGES
+LOCAL_PERMILLE=$LOCAL_PERMILLE
+CONVERGE_MAX_S=$CONVERGE_MAX_S
+SETTLE_SAMPLES=$SETTLE_SAMPLES
+SETTLE_SLACK_PAGES=$SETTLE_SLACK_PAGES
+SETTLE_MAX_S=$SETTLE_MAX_S
+PARAMS
+    (cd "$r/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$r/params.cpio"
+    cat "$OUT/native/initramfs.cpio" "$r/params.cpio" > "$r/initrd.cpio"
+    wait_quiet
+    step "native: booting $NATIVE_KERNEL without Xen, '$NATIVE_CMDLINE' (timeout ${NATIVE_TIMEOUT_S}s)"
+    boot native '^bench: native done rc=|Kernel panic' "$NATIVE_TIMEOUT_S" \
+        '^bench: .*kernel.numa_balancing=|userspace up' \
+        '^bench: .*first touch done|memwork running on node 1: clock starts' \
+        '^bench: native (reached|did not reach)|the mark' \
+        '^bench: native settled|settled' \
+        -- \
+        -kernel "$NATIVE_KERNEL" -initrd "$r/initrd.cpio" -append "$NATIVE_CMDLINE"
+}
+
+for side in $SIDES; do
+    case $side in
+        xen) run_xen ;;
+        native) run_native ;;
+        *) die "unknown side $side (BENCH_SIDES: xen native)" ;;
+    esac
+done
+
+# --- the figures -------------------------------------------------------
+xlog=$OUT/xen.log.txt nlog=$OUT/native.log.txt
+# marks SIDE LOG: from SIDE's samples, "T_AT T_BEFORE T2_AT T2_BEFORE
+# FINAL EXTRA PERIOD NSAMPLES":
+#   T_AT, T_BEFORE  the first sample with moved >= LOCAL_PERMILLE of the
+#                   working set, and the sample before it ("none" if never)
+#   T2_...          the same for moved >= that + EXTRA, where EXTRA =
+#                   max(0, FINAL - working set): every page moved beyond
+#                   the working set is counted as moved before memwork's
+#   FINAL           moved at the last (settled) sample
+#   PERIOD          the median time between samples
+marks() {
+    grep -a "^bench: $1 sample " "$2" 2>/dev/null | sed 's/^bench: [a-z]* sample //' |
+    awk -v w="$WORKSET_PAGES" -v pm="$LOCAL_PERMILLE" '
+        { split($1, a, "="); split($4, b, "="); t[NR] = a[2]; m[NR] = b[2] }
+        function first(need,   i) {
+            for (i = 1; i <= NR; i++) if (m[i] * 1000 >= need * 1000) return i
+            return 0 }
+        function show(i) { return i ? t[i] : "none" }
+        function before(i) { return i > 1 ? t[i - 1] : (i == 1 ? "0" : "none") }
+        END {
+            if (NR == 0) { print "none none none none none 0 none 0"; exit }
+            need = w * pm / 1000
+            extra = m[NR] - w; if (extra < 0) extra = 0
+            i = first(need); j = first(need + extra)
+            print show(i), before(i), show(j), before(j), m[NR], extra, period(), NR }
+        function period(   k, n, x, y) {
+            # the median of the gaps between samples (insertion sort)
+            n = 0
+            for (k = 2; k <= NR; k++) {
+                x = t[k] - t[k - 1]
+                for (y = ++n; y > 1 && gap[y - 1] > x; y--) gap[y] = gap[y - 1]
+                gap[y] = x
+            }
+            return n ? sprintf("%.1f", gap[int((n + 1) / 2)]) : "none" }'
+}
+median() {
+    tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) print "none";
+               else if (NR % 2) print v[(NR + 1) / 2];
+               else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "n/a" }'; }
+window_values() { sed -n "s/^bench: xen window $1 throughputs: //p" "$xlog" 2>/dev/null | head -1; }
+count_errors() { grep -aEc "memwork: .*errors=[1-9]|memwork: ERROR" "$1" 2>/dev/null || true; }
+others_of() { cat "$OUT/$1.others" 2>/dev/null || echo "?"; }
+settled_of() { sed -n "s/^bench: $1 settled after //p" "$2" 2>/dev/null | head -1; }
+
+read -r xo xo_before x x_before x_final x_extra x_period x_n < <(marks xen "$xlog")
+read -r no no_before y y_before n_final n_extra n_period n_n < <(marks native "$nlog")
+off_values=$(window_values off) on_values=$(window_values on) ctl_values=$(window_values control)
+a=$(echo "$off_values" | median) b=$(echo "$on_values" | median) c=$(echo "$ctl_values" | median)
+xen_version=$(grep -aoE 'Xen version [^ ]+' "$xlog" 2>/dev/null | head -1 | cut -d' ' -f3)
+pct=$((LOCAL_PERMILLE / 10))
+
+{
+echo "================ bench-e2e: Carrefour for Xen vs Linux NUMA balancing ================"
+echo "date    : $(date -u '+%Y-%m-%d %H:%M UTC'), host $(nproc) CPUs"
+echo "machine : QEMU $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }') TCG (software CPU) with testbed/run.sh's flags:"
+echo "          4 CPUs, node 0 = CPUs 0-1 + 2 GiB, node 1 = CPUs 2-3 + 2 GiB"
+echo "workload: memwork $MEMWORK_SIZE: working set W = $WORKSET_MB MB = $WORKSET_PAGES pages,"
+echo "          memory on node 0, threads on node 1"
+echo "local   : pages that node 1 gained since the clock started, over W; a sample a second"
+echo
+echo "time to $pct % local: Xen+Carrefour $x s, Linux NUMA balancing $y s, ratio Y/X $(ratio "$x" "$y")"
+echo "  Xen+Carrefour : Xen ${xen_version:-?}, carrefour=on; PVH guest memory=$GUEST_MB vcpus=2"
+echo "                  cpus=\"node:0\" cpus_soft=\"node:0\", memwork $MEMWORK_SIZE -t 0 -i $PROGRESS_S;"
+echo "                  xl vcpu-pin g1 all node:1 node:1; clock starts at xl carrefour-enable g1;"
+echo "                  xl debug-keys u + xl dmesg -c per sample (dom0 pinned to CPUs 0-1)"
+echo "                  $x_n samples, median period $x_period s; settled after $(settled_of xen "$xlog")"
+echo "                  the guest moved $x_extra pages beyond W (its kernel's memory, page tables);"
+echo "                  counted as moved before memwork's pages: $x s (sample before: $x_before s);"
+echo "                  counted as memwork's: $xo s (sample before: $xo_before s), ratio Y/X $(ratio "$xo" "$y")"
+echo "  Linux         : $(basename "$NATIVE_KERNEL") booted without Xen, '$NATIVE_CMDLINE',"
+echo "                  kernel.numa_balancing=$(sed -n 's/^bench: .*kernel.numa_balancing=\([0-9]*\).*/\1/p' "$nlog" 2>/dev/null | head -1);"
+echo "                  memwork $MEMWORK_SIZE -c 2,3 -f 0 -t 0 -i $PROGRESS_S; clock starts when its threads"
+echo "                  start on node 1; N0=/N1= of /proc/PID/numa_maps summed (sampler on CPUs 0-1)"
+echo "                  $n_n samples, median period $n_period s; settled after $(settled_of native "$nlog")"
+echo "                  moved $n_extra pages beyond W; at $y s (sample before: $y_before s)"
+echo
+echo "memwork throughput (median MB/s): Carrefour off $a, on $b, ratio B/A $(ratio "$a" "$b")"
+echo "  off    : ${WINDOW_S}s before xl carrefour-enable (pages on node 0): ${off_values:-none}"
+echo "  on     : ${WINDOW_S}s once settled (pages on node 1):               ${on_values:-none}"
+echo "  control: ${WINDOW_S}s after xl carrefour-disable (pages on node 1): ${ctl_values:-none}"
+echo "           median $c MB/s: on/control $(ratio "$c" "$b") is Carrefour's running cost"
+echo "caveat: QEMU TCG emulation, where remote memory is not slower than local: the throughput"
+echo "        ratio measures Carrefour's overhead under emulation, not a NUMA gain.  4 emulated"
+echo "        CPUs share $(nproc) host cores, so every timing here is noisy."
+echo "noise : other QEMU processes seen during the Xen run: at most $(others_of xen), during the Linux run: at most $(others_of native)"
+echo "errors: memwork lines with errors>0: Xen guest $(count_errors "$xlog"), Linux $(count_errors "$nlog")"
+echo "logs  : ${xlog#"$top"/}, ${nlog#"$top"/}"
+echo "======================================================================================"
+} | tee "$OUT/summary.txt"
+
+[ "$x" != none ] || [ "$y" != none ] || die "neither side reached the mark (see the logs)"
