@@ -33,7 +33,10 @@
 #   BENCH_GUEST_MB [384]       the Xen guest's memory
 #   BENCH_LOCAL_PERMILLE [900] the mark
 #   BENCH_CONVERGE_MAX_S [180] give up on the mark after this long
-#   BENCH_WINDOW_S [30]        each throughput window (Carrefour off, on)
+#   BENCH_ROUNDS [3]           measurements of the time to the mark per side
+#                              (the figures are their medians)
+#   BENCH_WINDOW_S [40]        each throughput window (Carrefour off, on,
+#                              control), in the Xen side's first round
 #   BENCH_QUIET_WAIT_S [240]   how long to wait, in all, for other QEMU
 #                              processes (other people's test runs) to end
 #                              before measuring anyway
@@ -57,7 +60,8 @@ SHARED_MB=${BENCH_SHARED_MB:-32}
 GUEST_MB=${BENCH_GUEST_MB:-384}
 LOCAL_PERMILLE=${BENCH_LOCAL_PERMILLE:-900}
 CONVERGE_MAX_S=${BENCH_CONVERGE_MAX_S:-180}
-WINDOW_S=${BENCH_WINDOW_S:-30}
+WINDOW_S=${BENCH_WINDOW_S:-40}
+ROUNDS=${BENCH_ROUNDS:-3}
 QUIET_WAIT_S=${BENCH_QUIET_WAIT_S:-240}
 SIDES=${BENCH_SIDES:-xen native}
 MEMWORK_SIZE="-n $THREADS -p $PRIVATE_MB -s $SHARED_MB"
@@ -67,11 +71,11 @@ PROGRESS_S=2            # memwork's progress period on both sides
 # Settled: node 1's count moved by at most SETTLE_SLACK_PAGES (0.1 % of
 # the working set) over SETTLE_SAMPLES samples in a row; waited for at most
 # SETTLE_MAX_S after CONVERGE_MAX_S.  Both sides sample until then.
-SETTLE_SAMPLES=5
+SETTLE_SAMPLES=8
 SETTLE_SLACK_PAGES=$((WORKSET_PAGES / 1000))
 SETTLE_MAX_S=60
-XEN_TIMEOUT_S=$((240 + 3 * WINDOW_S + CONVERGE_MAX_S + SETTLE_MAX_S + 120))
-NATIVE_TIMEOUT_S=$((120 + CONVERGE_MAX_S + SETTLE_MAX_S))
+XEN_TIMEOUT_S=$((120 + 3 * WINDOW_S + ROUNDS * (120 + CONVERGE_MAX_S + SETTLE_MAX_S)))
+NATIVE_TIMEOUT_S=$((120 + ROUNDS * (30 + CONVERGE_MAX_S + SETTLE_MAX_S)))
 POWEROFF_GRACE_S=10
 NATIVE_CMDLINE="console=ttyS0 numa_balancing=enable"
 
@@ -96,6 +100,8 @@ esac
 # shellcheck source=/dev/null
 . "$OUT/native/boot.env"
 mkdir -p "$OUT"
+# No figure of an earlier run may pass for one of this run.
+rm -f "$OUT"/xen.* "$OUT"/native.* "$OUT/summary.txt"
 
 # --- other people's QEMUs ----------------------------------------------
 qemu_pid=
@@ -165,6 +171,7 @@ run_xen() {
     echo bench-e2e > "$r/root/testbed/scenario-name"
     cat > "$r/root/testbed/bench-params" <<PARAMS
 MEMWORK_ARGS="$MEMWORK_SIZE"
+ROUNDS=$ROUNDS
 WORKSET_PAGES=$WORKSET_PAGES
 GUEST_MB=$GUEST_MB
 LOCAL_PERMILLE=$LOCAL_PERMILLE
@@ -184,11 +191,13 @@ PARAMS
         '^testbed: .*toolstack ready|toolstack ready' \
         '^scenario: .*created \(domid|guest created on node 0, vCPUs to node 1' \
         '^scenario: .*window off|memwork running: window with Carrefour off' \
-        '^scenario: .*pages before Carrefour|xl carrefour-enable' \
-        '^bench: xen (reached|did not reach)|the mark' \
-        '^bench: xen settled|settled' \
+        '^scenario: .*g1.s pages before Carrefour|xl carrefour-enable' \
+        '^bench: xen round=1 (reached|did not reach)|the mark' \
+        '^bench: xen round=1 settled|settled' \
         '^scenario: .*window on|window with Carrefour on' \
         '^scenario: .*window control|control window: Carrefour disabled again' \
+        '^scenario: .*round 2 of|round 2' \
+        '^scenario: .*round 3 of|round 3' \
         -- \
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE carrefour=on)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$r/dom0-initrd.cpio"
@@ -200,6 +209,8 @@ run_native() {
     rm -rf "$r" && mkdir -p "$r/root/bench"
     cat > "$r/root/bench/params" <<PARAMS
 MEMWORK_ARGS="$MEMWORK_SIZE"
+ROUNDS=$ROUNDS
+PROGRESS_S=$PROGRESS_S
 WORKSET_PAGES=$WORKSET_PAGES
 LOCAL_PERMILLE=$LOCAL_PERMILLE
 CONVERGE_MAX_S=$CONVERGE_MAX_S
@@ -214,8 +225,10 @@ PARAMS
     boot native '^bench: native done rc=|Kernel panic' "$NATIVE_TIMEOUT_S" \
         '^bench: .*kernel.numa_balancing=|userspace up' \
         '^bench: .*first touch done|memwork running on node 1: clock starts' \
-        '^bench: native (reached|did not reach)|the mark' \
-        '^bench: native settled|settled' \
+        '^bench: native round=1 (reached|did not reach)|the mark' \
+        '^bench: native round=1 settled|settled' \
+        '^bench: .*round 2 of|round 2' \
+        '^bench: .*round 3 of|round 3' \
         -- \
         -kernel "$NATIVE_KERNEL" -initrd "$r/initrd.cpio" -append "$NATIVE_CMDLINE"
 }
@@ -230,30 +243,26 @@ done
 
 # --- the figures -------------------------------------------------------
 xlog=$OUT/xen.log.txt nlog=$OUT/native.log.txt
-# marks SIDE LOG: from SIDE's samples, "T_AT T_BEFORE T2_AT T2_BEFORE
-# FINAL EXTRA PERIOD NSAMPLES":
-#   T_AT, T_BEFORE  the first sample with moved >= LOCAL_PERMILLE of the
-#                   working set, and the sample before it ("none" if never)
-#   T2_...          the same for moved >= that + EXTRA, where EXTRA =
-#                   max(0, FINAL - working set): every page moved beyond
-#                   the working set is counted as moved before memwork's
-#   FINAL           moved at the last (settled) sample
+# marks SIDE LOG ROUND: from the samples of one round, "T T_BEFORE T_ALL
+# T_ALL_BEFORE FINAL EXTRA PERIOD NSAMPLES":
+#   EXTRA           max(0, FINAL - working set): pages moved beyond it, by
+#                   the last (settled) sample, which moved FINAL
+#   T, T_BEFORE     the first sample with moved >= LOCAL_PERMILLE of the
+#                   working set + EXTRA (every page moved beyond the
+#                   working set counted as moved before memwork's), and
+#                   the sample before it ("none" if never)
+#   T_ALL, ...      the same for moved >= LOCAL_PERMILLE of the working
+#                   set (every page moved counted as memwork's)
 #   PERIOD          the median time between samples
 marks() {
-    grep -a "^bench: $1 sample " "$2" 2>/dev/null | sed 's/^bench: [a-z]* sample //' |
+    grep -a "^bench: $1 sample round=$3 " "$2" 2>/dev/null | sed 's/^bench: [a-z]* sample //' |
     awk -v w="$WORKSET_PAGES" -v pm="$LOCAL_PERMILLE" '
-        { split($1, a, "="); split($4, b, "="); t[NR] = a[2]; m[NR] = b[2] }
+        { split($2, a, "="); split($5, b, "="); t[NR] = a[2]; m[NR] = b[2] }
         function first(need,   i) {
-            for (i = 1; i <= NR; i++) if (m[i] * 1000 >= need * 1000) return i
+            for (i = 1; i <= NR; i++) if (m[i] >= need) return i
             return 0 }
         function show(i) { return i ? t[i] : "none" }
         function before(i) { return i > 1 ? t[i - 1] : (i == 1 ? "0" : "none") }
-        END {
-            if (NR == 0) { print "none none none none none 0 none 0"; exit }
-            need = w * pm / 1000
-            extra = m[NR] - w; if (extra < 0) extra = 0
-            i = first(need); j = first(need + extra)
-            print show(i), before(i), show(j), before(j), m[NR], extra, period(), NR }
         function period(   k, n, x, y) {
             # the median of the gaps between samples (insertion sort)
             n = 0
@@ -262,22 +271,45 @@ marks() {
                 for (y = ++n; y > 1 && gap[y - 1] > x; y--) gap[y] = gap[y - 1]
                 gap[y] = x
             }
-            return n ? sprintf("%.1f", gap[int((n + 1) / 2)]) : "none" }'
+            return n ? sprintf("%.1f", gap[int((n + 1) / 2)]) : "none" }
+        END {
+            if (NR == 0) { print "none none none none none 0 none 0"; exit }
+            need = w * pm / 1000
+            extra = m[NR] - w; if (extra < 0) extra = 0
+            i = first(need + extra); j = first(need)
+            print show(i), before(i), show(j), before(j), m[NR], extra, period(), NR }'
 }
+# median of the numbers on stdin; "none" if any is "none" or there are none.
 median() {
-    tr ' ' '\n' | grep -E '^[0-9]+$' | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print "none";
-               else if (NR % 2) print v[(NR + 1) / 2];
-               else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    tr ' ' '\n' | grep . | sort -g |
+        awk '$1 == "none" { bad = 1 } { v[NR] = $1 }
+             END { if (bad || NR == 0) print "none";
+                   else if (NR % 2) print v[(NR + 1) / 2];
+                   else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "n/a" }'; }
 window_values() { sed -n "s/^bench: xen window $1 throughputs: //p" "$xlog" 2>/dev/null | head -1; }
 count_errors() { grep -aEc "memwork: .*errors=[1-9]|memwork: ERROR" "$1" 2>/dev/null || true; }
 others_of() { cat "$OUT/$1.others" 2>/dev/null || echo "?"; }
-settled_of() { sed -n "s/^bench: $1 settled after //p" "$2" 2>/dev/null | head -1; }
-
-read -r xo xo_before x x_before x_final x_extra x_period x_n < <(marks xen "$xlog")
-read -r no no_before y y_before n_final n_extra n_period n_n < <(marks native "$nlog")
+settled_of() { sed -n "s/^bench: $1 round=$3 settled after \([^ ]*\) s.*/\1/p" "$2" 2>/dev/null | head -1; }
+# per_round SIDE LOG: sets SIDE_t, SIDE_all, SIDE_extra, SIDE_period,
+# SIDE_settled (space-separated, one per round) and SIDE_detail.
+per_round() {
+    local r t tb ta tab fin ex per n ts=() tas=() exs=() pers=() sets=() detail=
+    for r in $(seq 1 "$ROUNDS"); do
+        read -r t tb ta tab fin ex per n < <(marks "$1" "$2" "$r")
+        ts+=("$t"); tas+=("$ta"); exs+=("$ex"); pers+=("$per"); sets+=("$(settled_of "$1" "$2" "$r")")
+        detail="$detail round $r: $t s (sample before $tb s; every page counted: $ta s), $n samples,"
+        detail="$detail moved $fin pages ($ex beyond W), settled at $(settled_of "$1" "$2" "$r") s"$'\n'
+    done
+    eval "${1}_t=\"${ts[*]}\" ${1}_all=\"${tas[*]}\" ${1}_extra=\"${exs[*]}\""
+    eval "${1}_period=\"${pers[*]}\" ${1}_settled=\"${sets[*]}\""
+    printf -v "${1}_detail" '%s' "$detail"
+}
+per_round xen "$xlog"
+per_round native "$nlog"
+x=$(echo "$xen_t" | median) x_all_median=$(echo "$xen_all" | median) y=$(echo "$native_t" | median)
+x_all=$xen_all
 off_values=$(window_values off) on_values=$(window_values on) ctl_values=$(window_values control)
 a=$(echo "$off_values" | median) b=$(echo "$on_values" | median) c=$(echo "$ctl_values" | median)
 xen_version=$(grep -aoE 'Xen version [^ ]+' "$xlog" 2>/dev/null | head -1 | cut -d' ' -f3)
@@ -290,34 +322,38 @@ echo "machine : QEMU $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 
 echo "          4 CPUs, node 0 = CPUs 0-1 + 2 GiB, node 1 = CPUs 2-3 + 2 GiB"
 echo "workload: memwork $MEMWORK_SIZE: working set W = $WORKSET_MB MB = $WORKSET_PAGES pages,"
 echo "          memory on node 0, threads on node 1"
-echo "local   : pages that node 1 gained since the clock started, over W; a sample a second"
+echo "local   : pages that node 1 gained since the clock started, over W, a sample a second;"
+echo "          pages moved beyond W (by the time the count settles) are counted as moved"
+echo "          before the workload's own, so the mark is late rather than early"
 echo
 echo "time to $pct % local: Xen+Carrefour $x s, Linux NUMA balancing $y s, ratio Y/X $(ratio "$x" "$y")"
-echo "  Xen+Carrefour : Xen ${xen_version:-?}, carrefour=on; PVH guest memory=$GUEST_MB vcpus=2"
+echo "  (medians of $ROUNDS rounds; Xen $xen_t s, Linux $native_t s)"
+echo "  Xen+Carrefour : Xen ${xen_version:-?}, carrefour=on; per round a PVH guest memory=$GUEST_MB vcpus=2"
 echo "                  cpus=\"node:0\" cpus_soft=\"node:0\", memwork $MEMWORK_SIZE -t 0 -i $PROGRESS_S;"
-echo "                  xl vcpu-pin g1 all node:1 node:1; clock starts at xl carrefour-enable g1;"
+echo "                  xl vcpu-pin gR all node:1 node:1; clock starts at xl carrefour-enable gR;"
 echo "                  xl debug-keys u + xl dmesg -c per sample (dom0 pinned to CPUs 0-1)"
-echo "                  $x_n samples, median period $x_period s; settled after $(settled_of xen "$xlog")"
-echo "                  the guest moved $x_extra pages beyond W (its kernel's memory, page tables);"
-echo "                  counted as moved before memwork's pages: $x s (sample before: $x_before s);"
-echo "                  counted as memwork's: $xo s (sample before: $xo_before s), ratio Y/X $(ratio "$xo" "$y")"
+echo "                  the guest moves pages beyond W (its kernel's memory, page tables:"
+echo "                  $xen_extra pages); counting them as memwork's instead:"
+echo "                  $x_all s, median $x_all_median s, ratio Y/X $(ratio "$x_all_median" "$y")"
+printf '%s' "$xen_detail" | sed 's/^/                 /'
 echo "  Linux         : $(basename "$NATIVE_KERNEL") booted without Xen, '$NATIVE_CMDLINE',"
 echo "                  kernel.numa_balancing=$(sed -n 's/^bench: .*kernel.numa_balancing=\([0-9]*\).*/\1/p' "$nlog" 2>/dev/null | head -1);"
-echo "                  memwork $MEMWORK_SIZE -c 2,3 -f 0 -t 0 -i $PROGRESS_S; clock starts when its threads"
-echo "                  start on node 1; N0=/N1= of /proc/PID/numa_maps summed (sampler on CPUs 0-1)"
-echo "                  $n_n samples, median period $n_period s; settled after $(settled_of native "$nlog")"
-echo "                  moved $n_extra pages beyond W; at $y s (sample before: $y_before s)"
+echo "                  per round memwork $MEMWORK_SIZE -c 2,3 -f 0 -t 0 -i $PROGRESS_S; clock starts when its"
+echo "                  threads start on node 1; N0=/N1= of /proc/PID/numa_maps summed (sampler on CPUs 0-1)"
+printf '%s' "$native_detail" | sed 's/^/                 /'
 echo
 echo "memwork throughput (median MB/s): Carrefour off $a, on $b, ratio B/A $(ratio "$a" "$b")"
-echo "  off    : ${WINDOW_S}s before xl carrefour-enable (pages on node 0): ${off_values:-none}"
-echo "  on     : ${WINDOW_S}s once settled (pages on node 1):               ${on_values:-none}"
-echo "  control: ${WINDOW_S}s after xl carrefour-disable (pages on node 1): ${ctl_values:-none}"
-echo "           median $c MB/s: on/control $(ratio "$c" "$b") is Carrefour's running cost"
+echo "  (Xen guest g1, progress lines every $PROGRESS_S s, windows of $WINDOW_S s)"
+echo "  off    : before xl carrefour-enable (pages on node 0): ${off_values:-none}"
+echo "  on     : once settled (pages on node 1):               ${on_values:-none}"
+echo "  control: after xl carrefour-disable (pages on node 1): ${ctl_values:-none}"
+echo "           median $c MB/s; on/control $(ratio "$c" "$b") (Carrefour's running cost, without the drift"
+echo "           of the machine's speed between the first and the last window)"
 echo "caveat: QEMU TCG emulation, where remote memory is not slower than local: the throughput"
 echo "        ratio measures Carrefour's overhead under emulation, not a NUMA gain.  4 emulated"
 echo "        CPUs share $(nproc) host cores, so every timing here is noisy."
 echo "noise : other QEMU processes seen during the Xen run: at most $(others_of xen), during the Linux run: at most $(others_of native)"
-echo "errors: memwork lines with errors>0: Xen guest $(count_errors "$xlog"), Linux $(count_errors "$nlog")"
+echo "errors: memwork lines with errors>0: Xen guests $(count_errors "$xlog"), Linux $(count_errors "$nlog")"
 echo "logs  : ${xlog#"$top"/}, ${nlog#"$top"/}"
 echo "======================================================================================"
 } | tee "$OUT/summary.txt"
