@@ -101,7 +101,7 @@ esac
 . "$OUT/native/boot.env"
 mkdir -p "$OUT"
 # No figure of an earlier run may pass for one of this run.
-rm -f "$OUT"/xen.* "$OUT"/native.* "$OUT/summary.txt"
+rm -f "$OUT"/{xen,native}.{log,log.txt,others,qemu.out} "$OUT/summary.txt"
 
 # --- other people's QEMUs ----------------------------------------------
 qemu_pid=
