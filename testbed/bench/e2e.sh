@@ -41,6 +41,7 @@
 #                              processes (other people's test runs) to end
 #                              before measuring anyway
 #   BENCH_SIDES ["xen native"] which sides to run
+#   BENCH_SUMMARY_ONLY=1       no run: the figures again from the last logs
 # Logs: build/testbed/bench/{xen,native}.log; the summary also goes to
 # build/testbed/bench/summary.txt.
 set -euo pipefail
@@ -68,10 +69,11 @@ MEMWORK_SIZE="-n $THREADS -p $PRIVATE_MB -s $SHARED_MB"
 WORKSET_MB=$((THREADS * PRIVATE_MB + SHARED_MB))
 WORKSET_PAGES=$((WORKSET_MB * 256))
 PROGRESS_S=2            # memwork's progress period on both sides
-# Settled: node 1's count moved by at most SETTLE_SLACK_PAGES (0.1 % of
-# the working set) over SETTLE_SAMPLES samples in a row; waited for at most
-# SETTLE_MAX_S after CONVERGE_MAX_S.  Both sides sample until then.
-SETTLE_SAMPLES=8
+# Settled: node 1's count has stayed within SETTLE_SLACK_PAGES (0.1 % of
+# the working set) of where it last changed for SETTLE_S seconds (and two
+# samples); waited for at most SETTLE_MAX_S after CONVERGE_MAX_S.  Both
+# sides sample until then.
+SETTLE_S=12
 SETTLE_SLACK_PAGES=$((WORKSET_PAGES / 1000))
 SETTLE_MAX_S=60
 XEN_TIMEOUT_S=$((120 + 3 * WINDOW_S + ROUNDS * (120 + CONVERGE_MAX_S + SETTLE_MAX_S)))
@@ -93,15 +95,21 @@ esac
     die "could not read XEN_CMDLINE/DOM0_CMDLINE from $testbed/run.sh"
 
 # --- build -------------------------------------------------------------
-"$testbed/build-initramfs.sh"
-"$here/build-native-initramfs.sh"
-# shellcheck source=/dev/null
-. "$BUILD/dom0/boot.env"
-# shellcheck source=/dev/null
-. "$OUT/native/boot.env"
-mkdir -p "$OUT"
-# No figure of an earlier run may pass for one of this run.
-rm -f "$OUT"/{xen,native}.{log,log.txt,others,qemu.out} "$OUT/summary.txt"
+if [ "${BENCH_SUMMARY_ONLY:-0}" = 1 ]; then
+    # Only the figures, again, from the logs of the last run.
+    SIDES=
+    NATIVE_KERNEL=$(sed -n 's/^NATIVE_KERNEL=//p' "$OUT/native/boot.env" 2>/dev/null)
+else
+    "$testbed/build-initramfs.sh"
+    "$here/build-native-initramfs.sh"
+    # shellcheck source=/dev/null
+    . "$BUILD/dom0/boot.env"
+    # shellcheck source=/dev/null
+    . "$OUT/native/boot.env"
+    mkdir -p "$OUT"
+    # No figure of an earlier run may pass for one of this run.
+    rm -f "$OUT"/{xen,native}.{log,log.txt,others,busy,qemu.out} "$OUT/summary.txt"
+fi
 
 # --- other people's QEMUs ----------------------------------------------
 qemu_pid=
@@ -109,17 +117,28 @@ cleanup() { [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null; true; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 others() { { pgrep qemu-system || true; } | { grep -vx "${qemu_pid:-none}" || true; } | wc -l; }
+# busy_ticks: the host's busy CPU time so far (clock ticks, all CPUs).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# ticks_of PID: PID's CPU time so far (clock ticks), 0 once it is gone.
+ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
+# A quiet host: no other QEMU, and other work using less than
+# QUIET_BUSY_PERMILLE of one core over a few seconds (builds count too).
+QUIET_BUSY_PERMILLE=300
 quiet_deadline=$(( $(date +%s) + QUIET_WAIT_S ))
 wait_quiet() {
-    local n
-    while n=$(others) && [ "$n" -gt 0 ] && [ "$(date +%s)" -lt "$quiet_deadline" ]; do
-        step "$n other QEMU process(es) running; waiting for a quiet machine" \
-             "(at most $((quiet_deadline - $(date +%s))) s more)"
-        sleep 15
+    local n busy b0
+    while :; do
+        b0=$(busy_ticks); sleep 5
+        busy=$(( ($(busy_ticks) - b0) * 1000 / (5 * HZ) ))
+        n=$(others)
+        [ "$n" -eq 0 ] && [ "$busy" -lt "$QUIET_BUSY_PERMILLE" ] && return 0
+        [ "$(date +%s)" -ge "$quiet_deadline" ] && break
+        step "$n other QEMU process(es), host busy $((busy / 10)) % of a core; waiting for a quiet" \
+             "machine (at most $((quiet_deadline - $(date +%s))) s more)"
+        sleep 10
     done
-    n=$(others)
-    [ "$n" -gt 0 ] && step "measuring anyway with $n other QEMU process(es) running: figures are noisy"
-    true
+    step "measuring anyway ($n other QEMU process(es), host busy $((busy / 10)) % of a core): figures are noisy"
 }
 
 # boot NAME END_REGEX TIMEOUT_S MILESTONE... -- QEMU-ARGS...
@@ -136,6 +155,8 @@ boot() {
     shift
     : > "$log"
     start=$(date +%s)
+    local b0 q=0
+    b0=$(busy_ticks)
     qemu-system-x86_64 "${QEMU_MACHINE[@]}" "$@" -serial "file:$log" \
         </dev/null >"$OUT/$name.qemu.out" 2>&1 &
     qemu_pid=$!
@@ -153,14 +174,19 @@ boot() {
             step "$name: timed out after ${timeout_s}s"
             break
         fi
+        n=$(ticks_of "$qemu_pid"); [ "$n" -gt 0 ] && q=$n
         sleep 1
     done
+    n=$(ticks_of "$qemu_pid"); [ "$n" -gt 0 ] && q=$n
+    # What the rest of the host used meanwhile, in permille of one core.
+    echo $(( ($(busy_ticks) - b0 - q) * 1000 / (($(date +%s) - start + 1) * HZ) )) > "$OUT/$name.busy"
     kill "$qemu_pid" 2>/dev/null || true
     wait "$qemu_pid" 2>/dev/null || true
     qemu_pid=
     echo "$most" > "$OUT/$name.others"
     tr -d '\r' < "$log" > "$log.txt"
-    step "$name: done after $(( $(date +%s) - start ))s (log ${log#"$top"/}); other QEMUs seen meanwhile: at most $most"
+    step "$name: done after $(( $(date +%s) - start ))s (log ${log#"$top"/}); meanwhile other QEMUs:" \
+         "at most $most, other work: $(( $(cat "$OUT/$name.busy") / 10 )) % of a core on average"
 }
 
 # --- the Xen side ------------------------------------------------------
@@ -176,7 +202,7 @@ WORKSET_PAGES=$WORKSET_PAGES
 GUEST_MB=$GUEST_MB
 LOCAL_PERMILLE=$LOCAL_PERMILLE
 CONVERGE_MAX_S=$CONVERGE_MAX_S
-SETTLE_SAMPLES=$SETTLE_SAMPLES
+SETTLE_S=$SETTLE_S
 SETTLE_SLACK_PAGES=$SETTLE_SLACK_PAGES
 SETTLE_MAX_S=$SETTLE_MAX_S
 WINDOW_S=$WINDOW_S
@@ -214,7 +240,7 @@ PROGRESS_S=$PROGRESS_S
 WORKSET_PAGES=$WORKSET_PAGES
 LOCAL_PERMILLE=$LOCAL_PERMILLE
 CONVERGE_MAX_S=$CONVERGE_MAX_S
-SETTLE_SAMPLES=$SETTLE_SAMPLES
+SETTLE_S=$SETTLE_S
 SETTLE_SLACK_PAGES=$SETTLE_SLACK_PAGES
 SETTLE_MAX_S=$SETTLE_MAX_S
 PARAMS
@@ -243,17 +269,21 @@ done
 
 # --- the figures -------------------------------------------------------
 xlog=$OUT/xen.log.txt nlog=$OUT/native.log.txt
-# marks SIDE LOG ROUND: from the samples of one round, "T T_BEFORE T_ALL
-# T_ALL_BEFORE FINAL EXTRA PERIOD NSAMPLES":
-#   EXTRA           max(0, FINAL - working set): pages moved beyond it, by
-#                   the last (settled) sample, which moved FINAL
-#   T, T_BEFORE     the first sample with moved >= LOCAL_PERMILLE of the
-#                   working set + EXTRA (every page moved beyond the
-#                   working set counted as moved before memwork's), and
-#                   the sample before it ("none" if never)
-#   T_ALL, ...      the same for moved >= LOCAL_PERMILLE of the working
-#                   set (every page moved counted as memwork's)
-#   PERIOD          the median time between samples
+# marks SIDE LOG ROUND: from the samples of one round, "T T_BEFORE T_AT
+# T_ALL FINAL EXTRA PERIOD NSAMPLES" ("none" where the mark was missed):
+#   EXTRA       max(0, FINAL - working set): pages moved beyond the working
+#               set by the last (settled) sample, which had moved FINAL
+#   T_AT        the first sample with moved >= LOCAL_PERMILLE of the
+#               working set + EXTRA (every page moved beyond the working
+#               set counted as moved before memwork's); T_BEFORE the
+#               sample before it (0: the clock's start, nothing moved)
+#   T           when the mark was crossed, interpolated linearly between
+#               those two samples: the sampling period (slower on Xen,
+#               where a sample is two xl calls) does not count against
+#               either side
+#   T_ALL       the same as T with moved >= LOCAL_PERMILLE of the working
+#               set (every page moved counted as memwork's)
+#   PERIOD      the median time between samples
 marks() {
     grep -a "^bench: $1 sample round=$3 " "$2" 2>/dev/null | sed 's/^bench: [a-z]* sample //' |
     awk -v w="$WORKSET_PAGES" -v pm="$LOCAL_PERMILLE" '
@@ -261,8 +291,13 @@ marks() {
         function first(need,   i) {
             for (i = 1; i <= NR; i++) if (m[i] >= need) return i
             return 0 }
-        function show(i) { return i ? t[i] : "none" }
+        function at(i) { return i ? t[i] : "none" }
         function before(i) { return i > 1 ? t[i - 1] : (i == 1 ? "0" : "none") }
+        function crossed(i, need,   t0, m0) {
+            if (!i) return "none"
+            t0 = i > 1 ? t[i - 1] : 0; m0 = i > 1 ? m[i - 1] : 0
+            if (m[i] <= m0) return t[i]
+            return sprintf("%.1f", t0 + (need - m0) / (m[i] - m0) * (t[i] - t0)) }
         function period(   k, n, x, y) {
             # the median of the gaps between samples (insertion sort)
             n = 0
@@ -277,7 +312,7 @@ marks() {
             need = w * pm / 1000
             extra = m[NR] - w; if (extra < 0) extra = 0
             i = first(need + extra); j = first(need)
-            print show(i), before(i), show(j), before(j), m[NR], extra, period(), NR }'
+            print crossed(i, need + extra), before(i), at(i), crossed(j, need), m[NR], extra, period(), NR }'
 }
 # median of the numbers on stdin; "none" if any is "none" or there are none.
 median() {
@@ -291,16 +326,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 window_values() { sed -n "s/^bench: xen window $1 throughputs: //p" "$xlog" 2>/dev/null | head -1; }
 count_errors() { grep -aEc "memwork: .*errors=[1-9]|memwork: ERROR" "$1" 2>/dev/null || true; }
 others_of() { cat "$OUT/$1.others" 2>/dev/null || echo "?"; }
+busy_of() { local b; b=$(cat "$OUT/$1.busy" 2>/dev/null) && echo "$((b / 10)) %" || echo "?"; }
 settled_of() { sed -n "s/^bench: $1 round=$3 settled after \([^ ]*\) s.*/\1/p" "$2" 2>/dev/null | head -1; }
 # per_round SIDE LOG: sets SIDE_t, SIDE_all, SIDE_extra, SIDE_period,
 # SIDE_settled (space-separated, one per round) and SIDE_detail.
 per_round() {
-    local r t tb ta tab fin ex per n ts=() tas=() exs=() pers=() sets=() detail=
+    local r t tb tat ta fin ex per n ts=() tas=() exs=() pers=() sets=() detail=
     for r in $(seq 1 "$ROUNDS"); do
-        read -r t tb ta tab fin ex per n < <(marks "$1" "$2" "$r")
+        read -r t tb tat ta fin ex per n < <(marks "$1" "$2" "$r")
         ts+=("$t"); tas+=("$ta"); exs+=("$ex"); pers+=("$per"); sets+=("$(settled_of "$1" "$2" "$r")")
-        detail="$detail round $r: $t s (sample before $tb s; every page counted: $ta s), $n samples,"
-        detail="$detail moved $fin pages ($ex beyond W), settled at $(settled_of "$1" "$2" "$r") s"$'\n'
+        detail="$detail round $r: $t s (between samples at $tb and $tat s; every page counted: $ta s),"
+        detail="$detail $n samples every $per s, moved $fin pages ($ex beyond W), settled at $(settled_of "$1" "$2" "$r") s"$'\n'
     done
     eval "${1}_t=\"${ts[*]}\" ${1}_all=\"${tas[*]}\" ${1}_extra=\"${exs[*]}\""
     eval "${1}_period=\"${pers[*]}\" ${1}_settled=\"${sets[*]}\""
@@ -322,7 +358,7 @@ echo "machine : QEMU $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 
 echo "          4 CPUs, node 0 = CPUs 0-1 + 2 GiB, node 1 = CPUs 2-3 + 2 GiB"
 echo "workload: memwork $MEMWORK_SIZE: working set W = $WORKSET_MB MB = $WORKSET_PAGES pages,"
 echo "          memory on node 0, threads on node 1"
-echo "local   : pages that node 1 gained since the clock started, over W, a sample a second;"
+echo "local   : pages that node 1 gained since the clock started, over W, sampled (at most) every second;"
 echo "          pages moved beyond W (by the time the count settles) are counted as moved"
 echo "          before the workload's own, so the mark is late rather than early"
 echo
@@ -352,7 +388,9 @@ echo "           of the machine's speed between the first and the last window)"
 echo "caveat: QEMU TCG emulation, where remote memory is not slower than local: the throughput"
 echo "        ratio measures Carrefour's overhead under emulation, not a NUMA gain.  4 emulated"
 echo "        CPUs share $(nproc) host cores, so every timing here is noisy."
-echo "noise : other QEMU processes seen during the Xen run: at most $(others_of xen), during the Linux run: at most $(others_of native)"
+echo "noise : other QEMU processes seen during the Xen run: at most $(others_of xen), during the Linux run:"
+echo "        at most $(others_of native); the rest of the host's work (builds, other QEMUs) used on average"
+echo "        $(busy_of xen) of a core during the Xen run, $(busy_of native) during the Linux run"
 echo "errors: memwork lines with errors>0: Xen guests $(count_errors "$xlog"), Linux $(count_errors "$nlog")"
 echo "logs  : ${xlog#"$top"/}, ${nlog#"$top"/}"
 echo "======================================================================================"

@@ -8,7 +8,7 @@
 # every second, the guest's pages per node (debug key 'u'), until the
 # pages gained by node 1 reach LOCAL_PERMILLE of memwork's working set
 # (WORKSET_PAGES), then until node 1's count has moved by at most
-# SETTLE_SLACK_PAGES for SETTLE_SAMPLES samples (at most SETTLE_MAX_S
+# SETTLE_SLACK_PAGES for SETTLE_S seconds (at most SETTLE_MAX_S
 # more); the guest is destroyed.
 #
 # Round 1 also measures memwork's throughput in three windows of WINDOW_S
@@ -90,7 +90,7 @@ misplaced_guest() {
 # converge NAME ROUND: enables Carrefour on NAME and samples its pages
 # every second until the mark and then until they settle.
 converge() {
-    local domid pages base1 t0 now t n0= n1= moved= local_pm reached= settled= last1= same=0
+    local domid pages base1 t0 now t n0= n1= moved= local_pm reached= settled= last1= same=0 t_change=0
     domid=$(xl domid "$1")
     xl dmesg -c >/dev/null
     pages=$(guest_pages "$domid")
@@ -115,14 +115,16 @@ converge() {
                     reached=never
                 fi
             fi
+            # Settled: node 1's count still within SETTLE_SLACK_PAGES of where it
+            # last changed, SETTLE_S seconds and two samples or more later.
             if [ -n "$last1" ] && [ $((n1 - last1)) -le "$SETTLE_SLACK_PAGES" ] &&
                [ $((last1 - n1)) -le "$SETTLE_SLACK_PAGES" ]; then
                 same=$((same + 1))
             else
-                same=0
+                same=0 last1=$n1 t_change=$t
             fi
-            last1=$n1
-            if [ -n "$reached" ] && [ "$same" -ge "$SETTLE_SAMPLES" ]; then
+            if [ -n "$reached" ] && [ "$same" -ge 2 ] &&
+               awk -v t="$t" -v c="$t_change" -v s="$SETTLE_S" 'BEGIN { exit !(t - c >= s) }'; then
                 settled=$t
                 break
             fi
