@@ -8,12 +8,14 @@
 #   Xen + Carrefour   the rebuilt Xen (carrefour=on); a PVH guest created
 #                     on node 0, its vCPUs pinned to node 1, memwork in it;
 #                     `xl carrefour-enable`; the guest's pages per node
-#                     from debug key 'u' every second (bench/xen-dom0.sh)
+#                     from debug key 'u', at most every second
+#                     (bench/xen-dom0.sh)
 #   Linux native      the same Debian kernel without Xen, booted with
 #                     numa_balancing=enable; memwork first-touches its
 #                     arrays on CPU 0 (node 0) and runs its threads on
 #                     CPUs 2-3 (node 1); its pages per node from
-#                     /proc/PID/numa_maps every second (bench/native-init)
+#                     /proc/PID/numa_maps, at most every second
+#                     (bench/native-init)
 #
 # and prints:
 #   time to 90 % local: Xen+Carrefour X s, Linux NUMA balancing Y s, ratio Y/X
@@ -37,8 +39,9 @@
 #                              (the figures are their medians)
 #   BENCH_WINDOW_S [40]        each throughput window (Carrefour off, on,
 #                              control), in the Xen side's first round
-#   BENCH_QUIET_WAIT_S [240]   how long to wait, in all, for other QEMU
-#                              processes (other people's test runs) to end
+#   BENCH_QUIET_WAIT_S [240]   how long to wait, in all, for a quiet host
+#                              (no other QEMU, other work under 30 % of a
+#                              core: other people's test runs and builds)
 #                              before measuring anyway
 #   BENCH_SIDES ["xen native"] which sides to run
 #   BENCH_SUMMARY_ONLY=1       no run: the figures again from the last logs
