@@ -13,14 +13,13 @@
 //! never allocate.
 
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 
 use crate::action::{Action, ActionKind, Outcome};
 use crate::history::{self, History, PageRecord};
 use crate::metrics::{EpochMetrics, NodeCounts};
 use crate::params::{ParamError, Params, Tunable, PERMILLE};
 use crate::prng::Prng;
-use crate::rules::{page_fate, weak_migrate_target, Fate, Switches, TrafficShares};
+use crate::rules::{fate_of, migrate_min_samples, weak_target_of, Fate, Switches, TrafficShares};
 use crate::sampling::SamplingRound;
 use crate::stats::{DomainStats, GlobalStats};
 use crate::table::{PageTable, RecordError};
@@ -119,18 +118,15 @@ pub struct DecideSummary {
     pub budget_pages: u64,
 }
 
+/// A page or extent that may move this epoch.
 #[derive(Clone, Copy, Debug)]
 struct Candidate {
     gfn: u64,
     heat: u32,
-    /// `None`: the page stays (sampled, but not moving).
-    kind: Option<ActionKind>,
+    kind: ActionKind,
     target: u8,
     from: u8,
     order: u8,
-    /// Weak evidence ([`weak_migrate_target`]): counts toward its
-    /// extent's agreement on `(kind, target)`, never moves on its own.
-    weak: bool,
 }
 
 impl Candidate {
@@ -139,18 +135,41 @@ impl Candidate {
     }
 }
 
+/// What the decision makes of an extent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExtentFate {
+    /// Its pages go their own way (weak ones stay).
+    Split,
+    /// Neither the extent nor any of its pages moves this epoch.
+    Stays,
+    /// It moves as one order-9 action built from its votes.
+    Merged,
+    /// Its own entry (a sample of the whole extent) moves; its pages go
+    /// with it.
+    Whole,
+}
+
 #[derive(Debug)]
 struct DomainState {
     id: DomId,
     params: Params,
     table: PageTable,
     history: History,
+    /// This epoch's entries, packed for grouping by extent; once grouped,
+    /// the candidates' emission order ([`crate::select`] keys).
+    entries: Vec<Entry>,
+    /// The scratch of their sorts.
+    entries_scratch: Vec<Entry>,
+    /// This epoch's candidates.
     candidates: Vec<Candidate>,
+    /// `entries` holds the emission order.
+    sorted: bool,
     counts: NodeCounts,
     sampling_period: u64,
     stats: DomainStats,
     want_pages: u64,
     allot_pages: u64,
+    /// Candidates taken for emission (emitted or passed over).
     cursor: usize,
 }
 
@@ -164,6 +183,10 @@ impl DomainState {
         candidates
             .try_reserve_exact(tracked)
             .map_err(|_| EngineError::NoMemory)?;
+        let entries = try_vec(tracked)?;
+        // The sorts' scratches keep their full length (only written).
+        let mut entries_scratch = try_vec(tracked)?;
+        entries_scratch.resize(tracked, Entry { key: 0, payload: 0 });
         let sampling_period = params.get(Tunable::SamplingPeriod);
         let stats = DomainStats {
             sampling_period,
@@ -174,7 +197,10 @@ impl DomainState {
             params,
             table,
             history,
+            entries,
+            entries_scratch,
             candidates,
+            sorted: false,
             counts: NodeCounts::default(),
             sampling_period,
             stats,
@@ -182,6 +208,53 @@ impl DomainState {
             allot_pages: 0,
             cursor: 0,
         })
+    }
+
+    /// Bytes the domain's table, history and decision scratch hold.
+    fn footprint_bytes(&self) -> usize {
+        self.table
+            .footprint_bytes()
+            .saturating_add(self.history.footprint_bytes())
+            .saturating_add(
+                self.entries
+                    .capacity()
+                    .saturating_add(self.entries_scratch.capacity())
+                    .saturating_mul(core::mem::size_of::<Entry>()),
+            )
+            .saturating_add(
+                self.candidates
+                    .capacity()
+                    .saturating_mul(core::mem::size_of::<Candidate>()),
+            )
+    }
+
+    /// The next candidate in emission order: priority, then heat, then
+    /// the order the grouping left them in.  The first call sorts the
+    /// candidates' keys (O(n), [`crate::select`]) in place of the grouped
+    /// entries; `counts` are the sort's histograms.
+    fn next_candidate(&mut self, counts: &mut [u32]) -> Option<Candidate> {
+        if !self.sorted {
+            self.sorted = true;
+            self.entries.clear();
+            for (i, c) in self.candidates.iter().enumerate() {
+                if self.entries.len() < self.entries.capacity() {
+                    self.entries.push(Entry {
+                        key: crate::select::key(c.kind.priority(), c.heat, i),
+                        payload: 0,
+                    });
+                }
+            }
+            crate::select::radix_sort_by(
+                &mut self.entries,
+                &mut self.entries_scratch,
+                counts,
+                crate::select::POSITION_BITS..crate::select::KEY_BITS,
+                |e| e.key,
+            );
+        }
+        let key = self.entries.get(self.cursor)?.key;
+        self.cursor = self.cursor.saturating_add(1);
+        self.candidates.get(crate::select::position(key)).copied()
     }
 }
 
@@ -201,6 +274,8 @@ pub struct Engine {
     epoch: u32,
     rng: Prng,
     stats: GlobalStats,
+    /// The histograms of the decision's sorts ([`crate::select`]).
+    sort_counts: Vec<u32>,
 }
 
 fn try_vec<T>(capacity: usize) -> Result<Vec<T>, EngineError> {
@@ -229,6 +304,12 @@ impl Engine {
             epoch: 0,
             rng: Prng::new(DEFAULT_SEED),
             stats: GlobalStats::default(),
+            sort_counts: {
+                let n = crate::select::NR_COUNTS * crate::select::MAX_DIGITS;
+                let mut v = try_vec(n)?;
+                v.resize(n, 0);
+                v
+            },
         })
     }
 
@@ -338,7 +419,7 @@ impl Engine {
         let d = self.slot(id).and_then(|s| self.domains.get(s))?;
         let mut st = d.stats;
         st.frozen_pages = d.history.frozen_count(self.epoch);
-        st.footprint_bytes = d.table.footprint_bytes() as u64;
+        st.footprint_bytes = d.footprint_bytes() as u64;
         Some(st)
     }
 
@@ -445,16 +526,8 @@ impl Engine {
                 d.counts.total,
                 input.memory_use_permille,
             );
-            collect_candidates(d, &sw, &shares, &mut self.rng, epoch);
-            group_extents(d, &sw, epoch);
-            d.candidates.retain(|c| c.kind.is_some());
-            crate::sort::sort_by_key(&mut d.candidates, |c| {
-                (
-                    Reverse(c.kind.map_or(0, ActionKind::priority)),
-                    Reverse(c.heat),
-                    c.gfn,
-                )
-            });
+            let keep_replicas = collect_entries(d, &sw, &shares, &mut self.rng, epoch);
+            group_extents(d, &sw, epoch, keep_replicas, &mut self.sort_counts);
             d.want_pages = d
                 .candidates
                 .iter()
@@ -480,13 +553,17 @@ impl Engine {
                 if self.actions.len() >= self.max_actions {
                     break;
                 }
-                while let Some(c) = d.candidates.get(d.cursor).copied() {
-                    d.cursor = d.cursor.saturating_add(1);
+                if d.allot_pages == 0 {
+                    // Nothing fits any more: the rest is passed over.
+                    d.cursor = d.candidates.len();
+                    continue;
+                }
+                while let Some(c) = d.next_candidate(&mut self.sort_counts) {
                     if c.pages() > d.allot_pages {
                         continue;
                     }
-                    let (Some(kind), Some(target), Some(from)) = (
-                        c.kind,
+                    let kind = c.kind;
+                    let (Some(target), Some(from)) = (
                         NodeId::new(u32::from(c.target)),
                         NodeId::new(u32::from(c.from)),
                     ) else {
@@ -535,8 +612,10 @@ impl Engine {
             d.stats.epochs = d.stats.epochs.saturating_add(1);
             d.table.clear();
             d.candidates.clear();
+            d.entries.clear();
             d.counts = NodeCounts::default();
             d.cursor = 0;
+            d.sorted = false;
         }
 
         self.stats.epochs = self.stats.epochs.saturating_add(1);
@@ -589,7 +668,7 @@ impl Engine {
                     }
                 }
                 if action.order == 0 {
-                    hold_extent(d, action.gfn, epoch, until);
+                    hold_extent(&mut d.history, action.gfn, epoch, until);
                 }
             }
             Outcome::Skipped(reason) => {
@@ -607,88 +686,459 @@ impl Engine {
                 }
             }
         }
+        if action.order == 0 {
+            announce_page(&mut d.history, action.gfn, epoch);
+        }
         Ok(())
     }
 }
 
-/// Fills `d.candidates` with one entry per sampled page: its fate, or
-/// "stays" when the rules, the cooldown or a freeze keep it.
-fn collect_candidates(
+/// Bits of an entry's grouping key: its extent number (below 2^31) above
+/// its [`Code`].
+const GROUP_KEY_BITS: u32 = 39;
+
+/// What an entry of the table says, in the byte its grouping key ends
+/// with: 0 it stays; `1 + kind * 64 + target` it would migrate or
+/// interleave (a vote for its extent); [`REPLICA_CODE`] `+ target` it
+/// would be replicated (a candidate that does not vote).  Within an
+/// extent, entries sort by code: equal votes are runs.
+type Code = u8;
+
+/// The first code of replicas.
+const REPLICA_CODE: Code = 129;
+
+/// The code of a proposal.
+fn code_of(kind: ActionKind, target: u8) -> Code {
+    let t = target & 63;
+    match kind {
+        ActionKind::Migrate => t.saturating_add(1),
+        ActionKind::Interleave => t.saturating_add(65),
+        ActionKind::Replicate => t.saturating_add(REPLICA_CODE),
+    }
+}
+
+/// The proposal of a code (`None`: it stays).
+fn proposal_of(code: Code) -> Option<(ActionKind, u8)> {
+    match code {
+        0 => None,
+        1..=64 => Some((ActionKind::Migrate, code.saturating_sub(1))),
+        65..=128 => Some((ActionKind::Interleave, code.saturating_sub(65))),
+        _ => Some((ActionKind::Replicate, code.saturating_sub(REPLICA_CODE))),
+    }
+}
+
+/// True for the codes that vote for their extent's move.
+fn votes(code: Code) -> bool {
+    (1..REPLICA_CODE).contains(&code)
+}
+
+/// One entry of the table, packed for grouping: `(extent << 8 | code,
+/// payload)`, the payload holding its samples (22 bits, saturated), its
+/// page within the extent (9), its frame's node (6), and whether its
+/// evidence is weak or it is the extent's own entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    key: u64,
+    payload: u64,
+}
+
+const HEAT_BITS: u32 = 22;
+const OFFSET_SHIFT: u32 = HEAT_BITS;
+const FROM_SHIFT: u32 = OFFSET_SHIFT + EXTENT_ORDER as u32;
+const WEAK_BIT: u64 = 1 << (FROM_SHIFT + 6);
+const WHOLE_BIT: u64 = WEAK_BIT << 1;
+
+impl Entry {
+    fn new(gfn: Gfn, code: Code, heat: u32, from: u8, weak: bool, whole: bool) -> Self {
+        let heat = u64::from(heat.min((1 << HEAT_BITS) - 1));
+        let offset = gfn.0 & (crate::types::EXTENT_PAGES - 1);
+        let mut payload = heat | offset << OFFSET_SHIFT | u64::from(from & 63) << FROM_SHIFT;
+        if weak {
+            payload |= WEAK_BIT;
+        }
+        if whole {
+            payload |= WHOLE_BIT;
+        }
+        Entry {
+            key: (gfn.0 >> EXTENT_ORDER) << 8 | u64::from(code),
+            payload,
+        }
+    }
+    fn ext(&self) -> u64 {
+        self.key >> 8
+    }
+    fn code(&self) -> Code {
+        (self.key & 0xFF) as u8
+    }
+    fn heat(&self) -> u32 {
+        (self.payload & ((1 << HEAT_BITS) - 1)) as u32
+    }
+    fn offset(&self) -> u64 {
+        (self.payload >> OFFSET_SHIFT) & (crate::types::EXTENT_PAGES - 1)
+    }
+    fn from(&self) -> u8 {
+        ((self.payload >> FROM_SHIFT) & 63) as u8
+    }
+    fn weak(&self) -> bool {
+        self.payload & WEAK_BIT != 0
+    }
+    fn whole(&self) -> bool {
+        self.payload & WHOLE_BIT != 0
+    }
+    fn gfn(&self) -> u64 {
+        self.ext() << EXTENT_ORDER | self.offset()
+    }
+    /// The page as a candidate of its own, unless it stays, its evidence
+    /// is weak, or it is a replica and replicas are dropped.
+    fn candidate(&self, keep_replicas: bool) -> Option<Candidate> {
+        let (kind, target) = proposal_of(self.code())?;
+        if self.weak() || (kind == ActionKind::Replicate && !keep_replicas) {
+            return None;
+        }
+        Some(Candidate {
+            gfn: self.gfn(),
+            heat: self.heat(),
+            kind,
+            target,
+            from: self.from(),
+            order: 0,
+        })
+    }
+}
+
+/// Walks the epoch's sampled entries once, in the order they were first
+/// seen: each gets its fate, checked against the history (cooldowns,
+/// freezes, skips, bounces), and is packed into `d.entries` for grouping.
+/// Returns false when replicas are too few to keep (Carrefour replicates
+/// only when a round yields enough candidates).
+fn collect_entries(
     d: &mut DomainState,
     sw: &Switches,
     shares: &TrafficShares,
     rng: &mut Prng,
     epoch: u32,
-) {
+) -> bool {
     let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
+    let needed = migrate_min_samples(&d.params, sw);
+    let min_replicas = d.params.get(Tunable::ReplicateMinCandidates);
     let mut replicas = 0u64;
-    for i in 0..d.table.len() {
-        let Some(page) = d.table.page(i) else { break };
+    // The walk borrows the table; what it changes is elsewhere.
+    let DomainState {
+        table,
+        history,
+        entries,
+        stats,
+        ..
+    } = d;
+    entries.clear();
+    for page in table.pages() {
+        // Freezes below may replace records: asked again for each page.
+        let announced = history.pages_announced(epoch);
+        let (gfn, order) = (page.gfn, page.order);
         let from = page.frame_node.get();
-        let mut c = Candidate {
-            gfn: page.gfn.0,
-            heat: page.total(),
-            kind: None,
-            target: from,
-            from,
-            order: page.order,
-            weak: false,
-        };
-        let fate = page_fate(&d.params, sw, &page, shares, rng);
-        let extent_entry = page.order == EXTENT_ORDER;
-        let proposal = match fate {
+        let summary = page.summary();
+        let extent_entry = order == EXTENT_ORDER;
+        let proposal = match fate_of(sw, needed, &page, &summary, shares, rng) {
             Some(Fate::Migrate(t)) => Some((ActionKind::Migrate, t, false)),
             Some(Fate::Interleave(t)) => Some((ActionKind::Interleave, t, false)),
             // Replicas are per page: an extent sample never asks for one.
-            Some(Fate::Replicate) if !extent_entry => page
-                .hottest_node()
-                .map(|t| (ActionKind::Replicate, t, false)),
+            Some(Fate::Replicate) if !extent_entry => {
+                summary.hottest.map(|t| (ActionKind::Replicate, t, false))
+            }
             Some(Fate::Replicate) => None,
             // Too few samples to move alone, but a vote for its extent.
             None if !extent_entry => {
-                weak_migrate_target(sw, &page).map(|t| (ActionKind::Migrate, t, true))
+                weak_target_of(sw, &page, &summary).map(|t| (ActionKind::Migrate, t, true))
             }
             None => None,
         };
-        if let Some((kind, target, weak)) = proposal {
-            // One lookup for the page, one for its extent.
-            let own = d.history.get(history::key(page.gfn, page.order)).copied();
-            let ext = history::key(page.gfn.extent_base(), EXTENT_ORDER);
-            let whole = d.history.get(ext).copied();
-            let bounces = |r: Option<PageRecord>| {
+        let mut code = 0;
+        let mut weak = false;
+        if let Some((kind, target, w)) = proposal {
+            // The extent's record, and the page's when the extent's says
+            // it may matter (the same record for an extent's own entry).
+            let whole = history.get(history::key(gfn.extent_base(), EXTENT_ORDER));
+            let own = if extent_entry {
+                whole
+            } else if announced && whole.is_none_or(|r| epoch >= r.pages_until) {
+                None
+            } else {
+                history.get(history::key(gfn, order))
+            };
+            let bounces = |r: Option<&PageRecord>| {
                 r.is_some_and(|r| r.bounces(target, epoch, BOUNCE_WINDOW_EPOCHS))
             };
-            if own.is_some_and(|r| epoch < r.quiet_until)
+            let quiet = own.is_some_and(|r| epoch < r.quiet_until)
                 || whole.is_some_and(|r| {
                     epoch < r.pages_quiet_until || (extent_entry && epoch < r.extent_quiet_until)
-                })
-            {
+                });
+            let bounce = kind != ActionKind::Replicate && (bounces(own) || bounces(whole));
+            if quiet {
                 // cooling down (alone or with its extent), frozen or
                 // recently skipped: stays
-            } else if kind != ActionKind::Replicate && (bounces(own) || bounces(whole)) {
+            } else if bounce {
                 // Weak evidence freezes nothing: the page just does not
                 // vote for carrying it back.
-                if !weak {
-                    freeze_page(d, page.gfn, page.order, epoch, freeze);
+                if !w {
+                    freeze_page(history, stats, gfn, order, epoch, freeze);
                 }
             } else {
-                c.kind = Some(kind);
-                c.target = target.get();
-                c.weak = weak;
+                code = code_of(kind, target.get());
+                weak = w;
                 if kind == ActionKind::Replicate {
                     replicas = replicas.saturating_add(1);
                 }
             }
         }
-        if d.candidates.len() < d.candidates.capacity() {
-            d.candidates.push(c);
+        if entries.len() < entries.capacity() {
+            entries.push(Entry::new(
+                gfn,
+                code,
+                summary.total,
+                from,
+                weak,
+                extent_entry,
+            ));
         }
     }
-    // Carrefour replicates only when a round yields enough candidates.
-    if replicas > 0 && replicas < d.params.get(Tunable::ReplicateMinCandidates) {
-        for c in d.candidates.iter_mut() {
-            if c.kind == Some(ActionKind::Replicate) {
-                c.kind = None;
+    replicas == 0 || replicas >= min_replicas
+}
+
+/// Groups the epoch's entries by extent (a radix sort by extent and
+/// code: O(n), streaming, no recursion), decides each extent's fate and
+/// fills `d.candidates`: an extent that moves as a whole becomes one
+/// order-9 candidate, so that the p2m can keep (or regain) its superpage
+/// mapping; the pages of the others go their own way.
+///
+/// An extent moves when at least `extent_agree_permille` of its sampled
+/// entries (and at least [`EXTENT_MIN_SAMPLED_PAGES`]) agree on one
+/// migrate or interleave target (the largest run of one vote; the least
+/// (kind, target) on a tie), and the agreeing pages hold at least the
+/// samples one page needs to migrate.  Pages with weak evidence (one node
+/// touches them, too few samples to move alone) vote with the pages that
+/// would migrate to the same node and never move on their own: when the
+/// extent does not move, they stay.  A sample of the whole extent (a
+/// fault on a superpage mapping) decides for it, and its pages go with it.
+fn group_extents(
+    d: &mut DomainState,
+    sw: &Switches,
+    epoch: u32,
+    keep_replicas: bool,
+    counts: &mut [u32],
+) {
+    let rule = ExtentRule {
+        agree: d.params.get(Tunable::ExtentAgreePermille),
+        freeze: u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX),
+        cooldown: u32::try_from(d.params.get(Tunable::CooldownEpochs)).unwrap_or(u32::MAX),
+        needed: migrate_min_samples(&d.params, sw),
+        epoch,
+    };
+    crate::select::radix_sort_by(
+        &mut d.entries,
+        &mut d.entries_scratch,
+        counts,
+        0..GROUP_KEY_BITS,
+        |e| e.key,
+    );
+    let DomainState {
+        entries,
+        candidates,
+        history,
+        stats,
+        ..
+    } = d;
+    candidates.clear();
+    // One pass: each extent's entries are consecutive, and within it each
+    // vote's.  The pages that would move on their own are pushed as they
+    // come and taken back if the extent decides otherwise.
+    let mut g = Group::new(u64::MAX);
+    let mut run = Run::new(0);
+    let mut next_ext = entries.iter().skip(1).map(|e| Some(e.ext())).chain([None]);
+    for e in entries.iter() {
+        let next = next_ext.next().flatten();
+        let alone = g.ext != e.ext() && next != Some(e.ext());
+        if alone && !e.whole() {
+            // An extent sampled once (most of them): its page goes its own
+            // way, no decision needed.
+            if let Some(c) = e.candidate(keep_replicas) {
+                if candidates.len() < candidates.capacity() {
+                    candidates.push(c);
+                }
+            }
+            continue;
+        }
+        if e.ext() != g.ext || e.code() != run.code {
+            g.close_run(&run);
+            if e.ext() != g.ext {
+                g.finish(&rule, history, stats, candidates);
+                g = Group::new(e.ext());
+                g.first_candidate = candidates.len();
+            }
+            run = Run::new(e.code());
+        }
+        g.len = g.len.saturating_add(1);
+        g.heat = g.heat.saturating_add(e.heat());
+        run.len = run.len.saturating_add(1);
+        run.heat = run.heat.saturating_add(u64::from(e.heat()));
+        if e.offset() < run.low {
+            (run.low, run.low_from) = (e.offset(), e.from());
+        }
+        if e.whole() {
+            g.whole = Some(*e);
+            continue;
+        }
+        if let Some(c) = e.candidate(keep_replicas) {
+            if candidates.len() < candidates.capacity() {
+                candidates.push(c);
+            }
+        }
+    }
+    g.close_run(&run);
+    g.finish(&rule, history, stats, candidates);
+}
+
+/// The extent rules of a domain for one epoch.
+struct ExtentRule {
+    agree: u64,
+    freeze: u32,
+    cooldown: u32,
+    needed: u64,
+    epoch: u32,
+}
+
+/// A run of entries of one extent with the same code.
+struct Run {
+    code: Code,
+    len: usize,
+    heat: u64,
+    /// Lowest page of the run within the extent, and its frame's node.
+    low: u64,
+    low_from: u8,
+}
+
+impl Run {
+    fn new(code: Code) -> Self {
+        Run {
+            code,
+            len: 0,
+            heat: 0,
+            low: u64::MAX,
+            low_from: 0,
+        }
+    }
+}
+
+/// One extent's entries, as the pass meets them.
+struct Group {
+    ext: u64,
+    len: usize,
+    heat: u32,
+    /// The extent's own entry.
+    whole: Option<Entry>,
+    /// Its largest run of one vote (the first, least code, on a tie).
+    best: Option<Run>,
+    /// Where its pages' candidates start.
+    first_candidate: usize,
+}
+
+impl Group {
+    fn new(ext: u64) -> Self {
+        Group {
+            ext,
+            len: 0,
+            heat: 0,
+            whole: None,
+            best: None,
+            first_candidate: 0,
+        }
+    }
+
+    fn close_run(&mut self, run: &Run) {
+        if votes(run.code) && self.best.as_ref().is_none_or(|b| run.len > b.len) {
+            self.best = Some(Run { ..*run });
+        }
+    }
+
+    /// Decides the extent's fate and leaves its candidates: its pages'
+    /// (already pushed), or one for the whole extent, or none.
+    fn finish(
+        &self,
+        rule: &ExtentRule,
+        history: &mut History,
+        stats: &mut DomainStats,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        if self.len == 0 {
+            return;
+        }
+        let epoch = rule.epoch;
+        let base = Gfn(self.ext << EXTENT_ORDER);
+        let fate = match (self.whole, &self.best) {
+            // A sample of the whole extent (a fault on a superpage
+            // mapping) decides for it, and its pages go with it.
+            (Some(w), _) if w.code() != 0 => ExtentFate::Whole,
+            (Some(_), _) => ExtentFate::Stays,
+            (None, Some(best))
+                if rule.agree <= PERMILLE
+                    && self.len >= EXTENT_MIN_SAMPLED_PAGES
+                    && (best.len as u64).saturating_mul(PERMILLE)
+                        >= rule.agree.saturating_mul(self.len as u64)
+                    && best.heat >= rule.needed =>
+            {
+                let r = history.get(history::key(base, EXTENT_ORDER)).copied();
+                let target = proposal_of(best.code).and_then(|(_, t)| NodeId::new(u32::from(t)));
+                let held_until = r.map_or(0, |r| r.extent_quiet_until);
+                if epoch < held_until {
+                    // A page of it moved or froze on its own lately.  A
+                    // short hold (a page's cooldown) is waited out whole:
+                    // its pages moving alone would only renew it, and the
+                    // extent would never move.  Under a long one (a frozen
+                    // page) the pages go their own way (each checked
+                    // already; weak ones stay).
+                    if held_until.saturating_sub(epoch) <= rule.cooldown.saturating_add(1) {
+                        ExtentFate::Stays
+                    } else {
+                        ExtentFate::Split
+                    }
+                } else if r.is_some_and(|r| epoch < r.quiet_until) {
+                    ExtentFate::Stays
+                } else if target
+                    .is_some_and(|t| r.is_some_and(|r| r.bounces(t, epoch, BOUNCE_WINDOW_EPOCHS)))
+                {
+                    freeze_page(history, stats, base, EXTENT_ORDER, epoch, rule.freeze);
+                    ExtentFate::Stays
+                } else {
+                    ExtentFate::Merged
+                }
+            }
+            // Above 1000 permille no agreement is enough: page samples
+            // never merge (extent samples still stand for their extent).
+            _ => ExtentFate::Split,
+        };
+        if fate == ExtentFate::Split {
+            return;
+        }
+        candidates.truncate(self.first_candidate);
+        let unit = match fate {
+            ExtentFate::Whole => self
+                .whole
+                .and_then(|w| Some((proposal_of(w.code())?, w.heat(), w.from()))),
+            ExtentFate::Merged => self
+                .best
+                .as_ref()
+                .and_then(|b| Some((proposal_of(b.code)?, self.heat, b.low_from))),
+            ExtentFate::Split | ExtentFate::Stays => None,
+        };
+        if let Some(((kind, target), heat, from)) = unit {
+            if candidates.len() < candidates.capacity() {
+                candidates.push(Candidate {
+                    gfn: base.0,
+                    heat,
+                    kind,
+                    target,
+                    from,
+                    order: EXTENT_ORDER,
+                });
             }
         }
     }
@@ -696,174 +1146,46 @@ fn collect_candidates(
 
 /// Freezes the page (`order` 0) or extent (`order` 9) at `gfn`; a frozen
 /// page holds its extent back too.
-fn freeze_page(d: &mut DomainState, gfn: Gfn, order: u8, epoch: u32, freeze: u32) {
-    d.stats.bounces = d.stats.bounces.saturating_add(1);
+fn freeze_page(
+    history: &mut History,
+    stats: &mut DomainStats,
+    gfn: Gfn,
+    order: u8,
+    epoch: u32,
+    freeze: u32,
+) {
+    stats.bounces = stats.bounces.saturating_add(1);
     let until = epoch.saturating_add(freeze).saturating_add(1);
-    if let Some(r) = d.history.entry(history::key(gfn, order), epoch) {
+    if let Some(r) = history.entry(history::key(gfn, order), epoch) {
         r.frozen = true;
         r.quiet_until = r.quiet_until.max(until);
     }
     if order == 0 {
-        hold_extent(d, gfn, epoch, until);
+        hold_extent(history, gfn, epoch, until);
+        announce_page(history, gfn, epoch);
+    }
+}
+
+/// Makes the record of page `gfn`'s extent announce the page's record for
+/// as long as it matters ([`PageRecord::pages_until`]), so that the
+/// decision knows to look the page up.
+fn announce_page(history: &mut History, gfn: Gfn, epoch: u32) {
+    let Some(until) = history.get(history::key(gfn, 0)).map(PageRecord::horizon) else {
+        return;
+    };
+    let ext = history::key(gfn.extent_base(), EXTENT_ORDER);
+    if let Some(r) = history.entry(ext, epoch) {
+        r.pages_until = r.pages_until.max(until);
     }
 }
 
 /// Keeps the extent of page `gfn` from moving as a whole before `until`:
 /// the page moved or froze on its own, and the extent would carry it.
-fn hold_extent(d: &mut DomainState, gfn: Gfn, epoch: u32, until: u32) {
+fn hold_extent(history: &mut History, gfn: Gfn, epoch: u32, until: u32) {
     let ext = history::key(gfn.extent_base(), EXTENT_ORDER);
-    if let Some(r) = d.history.entry(ext, epoch) {
+    if let Some(r) = history.entry(ext, epoch) {
         r.extent_quiet_until = r.extent_quiet_until.max(until);
     }
-}
-
-/// Replaces the pages of a 2 MiB extent by one order-9 candidate when
-/// enough of its sampled pages agree on the same move, so that the p2m
-/// can keep (or regain) its superpage mapping.
-///
-/// Pages with weak evidence (one node touches them, too few samples to
-/// move alone) vote with the pages that would migrate to the same node;
-/// the agreeing pages must hold at least the samples one page needs to
-/// migrate.  Weak pages never move on their own: when the extent does not
-/// merge, they stay.
-fn group_extents(d: &mut DomainState, sw: &Switches, epoch: u32) {
-    let agree = d.params.get(Tunable::ExtentAgreePermille);
-    // Above 1000 permille no agreement is enough: page samples never merge
-    // (extent samples still stand for their extent).
-    let merge = agree <= PERMILLE;
-    let freeze = u32::try_from(d.params.get(Tunable::FreezeEpochs)).unwrap_or(u32::MAX);
-    let cooldown = u32::try_from(d.params.get(Tunable::CooldownEpochs)).unwrap_or(u32::MAX);
-    // The samples one page needs to migrate (as in `page_fate`).
-    let needed = if sw.interleave {
-        1
-    } else {
-        d.params.get(Tunable::MigrateMinSamples)
-    };
-    let extent_of = |g: u64| g >> EXTENT_ORDER;
-    crate::sort::sort_by_key(&mut d.candidates, |c| {
-        (
-            extent_of(c.gfn),
-            c.kind.map_or(u8::MAX, |k| k as u8),
-            c.target,
-            c.gfn,
-        )
-    });
-    let n = d.candidates.len();
-    let (mut read, mut write) = (0usize, 0usize);
-    while read < n {
-        let Some(first) = d.candidates.get(read).copied() else {
-            break;
-        };
-        let ext = extent_of(first.gfn);
-        let end = d.candidates.get(read..).map_or(read, |rest| {
-            read.saturating_add(rest.iter().take_while(|c| extent_of(c.gfn) == ext).count())
-        });
-        let group_len = end.saturating_sub(read);
-        // The largest run of one (kind, target) among movable pages.
-        let mut best: Option<(usize, usize)> = None; // (start, len)
-        let mut i = read;
-        while i < end {
-            let Some(c) = d.candidates.get(i).copied() else {
-                break;
-            };
-            let run = d.candidates.get(i..end).map_or(1, |r| {
-                r.iter()
-                    .take_while(|x| x.kind == c.kind && x.target == c.target)
-                    .count()
-                    .max(1)
-            });
-            let movable = matches!(
-                c.kind,
-                Some(ActionKind::Migrate) | Some(ActionKind::Interleave)
-            );
-            if movable && best.is_none_or(|(_, l)| run > l) {
-                best = Some((i, run));
-            }
-            i = i.saturating_add(run);
-        }
-        // A sample of the whole extent (a fault on a superpage mapping)
-        // decides for it, and its pages go with it.
-        let whole = d
-            .candidates
-            .get(read..end)
-            .and_then(|g| g.iter().find(|c| c.order == EXTENT_ORDER).copied());
-        let mut merged = None;
-        if let Some(w) = whole {
-            merged = Some(w.kind.map(|_| w));
-        } else if let Some((start, run)) = best.filter(|_| merge) {
-            let agrees =
-                (run as u64).saturating_mul(PERMILLE) >= agree.saturating_mul(group_len as u64);
-            let run_heat = d
-                .candidates
-                .get(start..start.saturating_add(run))
-                .map_or(0, |g| {
-                    g.iter()
-                        .fold(0u64, |a, x| a.saturating_add(u64::from(x.heat)))
-                });
-            if group_len >= EXTENT_MIN_SAMPLED_PAGES && agrees && run_heat >= needed {
-                if let Some(c) = d.candidates.get(start).copied() {
-                    let base = Gfn(c.gfn).extent_base();
-                    let k = history::key(base, EXTENT_ORDER);
-                    let target = NodeId::new(u32::from(c.target));
-                    let held_until = d.history.get(k).map_or(0, |r| r.extent_quiet_until);
-                    if epoch < held_until {
-                        // A page of it moved or froze on its own lately.
-                        // A short hold (a page's cooldown) is waited out
-                        // whole: its pages moving alone would only renew
-                        // it, and the extent would never move.  Under a
-                        // long one (a frozen page) the pages go their own
-                        // way (each checked already; weak ones stay).
-                        let short = held_until.saturating_sub(epoch) <= cooldown.saturating_add(1);
-                        if short {
-                            merged = Some(None);
-                        }
-                    } else if d.history.is_quiet(k, epoch) {
-                        merged = Some(None);
-                    } else if target
-                        .is_some_and(|t| d.history.would_bounce(k, t, epoch, BOUNCE_WINDOW_EPOCHS))
-                    {
-                        freeze_page(d, base, EXTENT_ORDER, epoch, freeze);
-                        merged = Some(None);
-                    } else {
-                        let heat = d
-                            .candidates
-                            .get(read..end)
-                            .map_or(0, |g| g.iter().fold(0u32, |a, x| a.saturating_add(x.heat)));
-                        merged = Some(Some(Candidate {
-                            gfn: base.0,
-                            heat,
-                            order: EXTENT_ORDER,
-                            weak: false,
-                            ..c
-                        }));
-                    }
-                }
-            }
-        }
-        match merged {
-            // The extent moves as one: its pages are consumed.
-            Some(Some(unit)) => {
-                if let Some(slot) = d.candidates.get_mut(write) {
-                    *slot = unit;
-                }
-                write = write.saturating_add(1);
-            }
-            // The extent agreed but must not move now: its pages stay too.
-            Some(None) => {}
-            None => {
-                for j in read..end {
-                    if let Some(c) = d.candidates.get(j).copied().filter(|c| !c.weak) {
-                        if let Some(slot) = d.candidates.get_mut(write) {
-                            *slot = c;
-                        }
-                        write = write.saturating_add(1);
-                    }
-                }
-            }
-        }
-        read = end.max(read.saturating_add(1));
-    }
-    d.candidates.truncate(write);
 }
 
 /// Water-filling: each domain gets an equal share of what is left, capped
@@ -1232,6 +1554,33 @@ mod tests {
         e.decide(&balanced_epoch());
         assert_eq!(e.actions().len(), 1);
         assert_eq!((e.actions()[0].gfn, e.actions()[0].order), (Gfn(2050), 0));
+    }
+
+    #[test]
+    fn extents_and_single_pages_sampled_interleaved_are_each_decided() {
+        // The grouping pass meets extents of one sampled page and extents
+        // of many in any order: each agreeing extent moves whole, each
+        // lone page on its own, and the disagreeing extent page by page.
+        let mut e = engine();
+        e.enable(D1).unwrap();
+        let lone: Vec<u64> = (0..10).map(|i| (100 + 3 * i) << 9 | 7).collect();
+        for i in 0..20u64 {
+            touch(&mut e, D1, 512 + i, 0, 1, 2);
+            if let Some(&g) = lone.get(i as usize) {
+                touch(&mut e, D1, g, 0, 1, 2);
+            }
+            touch(&mut e, D1, 4096 + 3 * i, 0, 1, 2);
+            // Half local, half remote: no agreement.
+            touch(&mut e, D1, 8192 + i, 0, (i % 2) as u32, 2);
+        }
+        e.decide(&busy_epoch());
+        let mut got: Vec<(u64, u8)> = e.actions().iter().map(|a| (a.gfn.0, a.order)).collect();
+        got.sort_unstable();
+        let mut want = alloc::vec![(512, 9), (4096, 9)];
+        want.extend(lone.iter().map(|&g| (g, 0)));
+        want.extend((0..20u64).filter(|i| i % 2 == 1).map(|i| (8192 + i, 0)));
+        want.sort_unstable();
+        assert_eq!(got, want);
     }
 
     #[test]

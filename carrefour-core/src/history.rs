@@ -5,14 +5,18 @@
 //! what lets the engine add a cooldown, ping-pong detection and "a skipped
 //! page is not retried every epoch".  A bounded open-addressed table keyed
 //! by the action's first gfn and order; when no slot is free within the
-//! probe bound, a record that no longer holds anything back is replaced
-//! first, else the one whose last event is oldest (a page forgotten this
-//! way can only move again sooner, never wrongly).
+//! probe bound, the record that holds anything back for the shortest time
+//! is replaced (one that holds nothing back any more first; a page
+//! forgotten this way can only move again sooner, never wrongly).
 //!
 //! Pages and extents meet in the extent's record: a page that moves on its
 //! own holds its extent back ([`PageRecord::extent_quiet_until`]), and an
 //! extent that moves holds its pages back ([`PageRecord::pages_quiet_until`]),
-//! so that a cooldown or a freeze cannot be dodged by changing order.
+//! so that a cooldown or a freeze cannot be dodged by changing order.  The
+//! extent's record also says until when any of its pages' records matters
+//! ([`PageRecord::pages_until`]), so that the decision looks a page up
+//! only when its extent says it may be remembered (one lookup per page
+//! where there were two; see [`History::pages_announced`]).
 
 use alloc::vec::Vec;
 
@@ -41,18 +45,33 @@ pub struct PageRecord {
     /// Extent records: the extent does not move as a whole before this
     /// epoch (one of its pages moved or froze on its own).
     pub extent_quiet_until: u32,
-    /// Epoch of the last change of this record, for eviction.
-    last_event: u32,
+    /// Extent records: before this epoch, a record of one of the extent's
+    /// pages may hold it back (cooldown, freeze, skip) or remember a move
+    /// it could bounce back from; from it on, none does.
+    pub pages_until: u32,
 }
 
 /// The history.
 ///
 /// # Invariants
-/// `records.len()` is a power of two; key 0 marks a free slot (real keys
-/// have bit 0 set, see [`key`]).
+/// `records.len()` is a power of two, at least [`MAX_PROBE`], `mask` one
+/// less and `shift` 64 minus its log2; key 0 marks a free slot (real keys
+/// have bit 0 set, see [`key`]).  `tags.len() == records.len() +
+/// MAX_PROBE`; a slot's tag is 0 when its record is free, else [`tag`] of
+/// its key, and the last [`MAX_PROBE`] tags repeat the first ones, so
+/// that every probe window is one contiguous run of tags: a lookup reads
+/// the 16 one-byte tags of its window at once (where the records of 16
+/// probes are eight cache lines) and a record only when its tag matches.
 #[derive(Debug)]
 pub struct History {
     records: Vec<PageRecord>,
+    tags: Vec<u8>,
+    mask: usize,
+    shift: u32,
+    /// Before this epoch an extent record whose `pages_until` still
+    /// mattered was replaced: extent records do not announce every page
+    /// record that matters (see [`History::pages_announced`]).
+    unannounced_until: u32,
 }
 
 /// The history could not be allocated.
@@ -67,6 +86,26 @@ pub fn key(gfn: Gfn, order: u8) -> u64 {
     (gfn.0 << 5) | (u64::from(order & 0xf) << 1) | 1
 }
 
+/// The multiplicative hash of a key: its top bits pick the home slot,
+/// bits 24..32 the tag.
+fn hash(k: u64) -> u64 {
+    k.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A byte of ones in each lane of a word of tags.
+const LANE_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte lane whose byte is zero (and perhaps of
+/// lanes above a zero one).
+fn flag_lanes(w: u64) -> u64 {
+    w.wrapping_sub(LANE_ONES) & !w & (LANE_ONES << 7)
+}
+
+/// The tag of a key (never 0, which marks a free slot).
+fn tag(h: u64) -> u8 {
+    ((h >> 24) as u8).max(1)
+}
+
 impl PageRecord {
     /// True when moving to `to` at `epoch` would send the page back where
     /// its last move took it from, within `window` epochs of that move.
@@ -76,12 +115,26 @@ impl PageRecord {
             && epoch.saturating_sub(self.moved_epoch) <= window
     }
 
-    /// True when the record holds nothing back at `epoch`: replacing it
-    /// loses only bounce memory.
-    fn is_spent(&self, epoch: u32) -> bool {
-        epoch >= self.quiet_until
-            && epoch >= self.pages_quiet_until
-            && epoch >= self.extent_quiet_until
+    /// The epoch from which the record holds nothing back and remembers
+    /// no move a page could bounce back from.
+    pub fn horizon(&self) -> u32 {
+        let bounce = if self.moved_epoch == 0 {
+            0
+        } else {
+            self.moved_epoch
+                .saturating_add(crate::engine::BOUNCE_WINDOW_EPOCHS)
+                .saturating_add(1)
+        };
+        self.quiet_until
+            .max(self.pages_quiet_until)
+            .max(self.extent_quiet_until)
+            .max(self.pages_until)
+            .max(bounce)
+    }
+
+    /// True for the record of an extent (order 9).
+    fn is_extent(&self) -> bool {
+        (self.key >> 1) & 0xf == u64::from(crate::types::EXTENT_ORDER)
     }
 }
 
@@ -95,45 +148,112 @@ impl History {
         let mut records = Vec::new();
         records.try_reserve_exact(n).map_err(|_| NoMemory)?;
         records.resize(n, PageRecord::default());
-        Ok(History { records })
+        let nr_tags = n.checked_add(MAX_PROBE).ok_or(NoMemory)?;
+        let mut tags = Vec::new();
+        tags.try_reserve_exact(nr_tags).map_err(|_| NoMemory)?;
+        tags.resize(nr_tags, 0);
+        Ok(History {
+            records,
+            tags,
+            mask: n.saturating_sub(1),
+            shift: 64u32.saturating_sub(n.trailing_zeros()),
+            unannounced_until: 0,
+        })
     }
 
-    fn home(&self, k: u64) -> usize {
-        let bits = self.records.len().trailing_zeros();
-        let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h.checked_shr(64u32.saturating_sub(bits)).unwrap_or(0)) as usize
+    /// True when, at `epoch`, every page record that may hold its page
+    /// back or remember a move it could bounce back from is announced by
+    /// its extent's record ([`PageRecord::pages_until`]): a page whose
+    /// extent has no record, or one whose `pages_until` has passed, needs
+    /// no lookup.  The engine keeps this so (every page record it writes
+    /// is announced at once); it stops holding for a while when the
+    /// history replaces an extent record that still announced something.
+    pub fn pages_announced(&self, epoch: u32) -> bool {
+        epoch >= self.unannounced_until
+    }
+
+    /// Sets the tag of `slot` (and its copy past the end).
+    fn set_tag(&mut self, slot: usize, t: u8) {
+        if let Some(x) = self.tags.get_mut(slot) {
+            *x = t;
+        }
+        if slot < MAX_PROBE {
+            if let Some(x) = self.tags.get_mut(slot.wrapping_add(self.records.len())) {
+                *x = t;
+            }
+        }
+    }
+
+    /// Bytes held.
+    pub fn footprint_bytes(&self) -> usize {
+        self.records
+            .capacity()
+            .saturating_mul(core::mem::size_of::<PageRecord>())
+            .saturating_add(self.tags.capacity())
+    }
+
+    fn home(&self, h: u64) -> usize {
+        (h.checked_shr(self.shift).unwrap_or(0) as usize) & self.mask
     }
 
     /// The record of `k`, if remembered.
     pub fn get(&self, k: u64) -> Option<&PageRecord> {
-        let mask = self.records.len().saturating_sub(1);
-        let mut slot = self.home(k);
-        for _ in 0..MAX_PROBE {
-            let r = self.records.get(slot)?;
-            if r.key == k {
+        let h = hash(k);
+        let t = tag(h);
+        let home = self.home(h);
+        // A free home slot ends the probe at once (a sparse history).
+        let first = *self.tags.get(home)?;
+        if first == 0 {
+            return None;
+        }
+        if first == t {
+            if let Some(r) = self.records.get(home).filter(|r| r.key == k) {
                 return Some(r);
             }
-            if r.key == 0 {
-                return None;
+        }
+        // The window's 16 tags as two words: the byte lanes that may be
+        // free or match, in probe order (the usual zero-byte test flags
+        // every zero byte and may flag bytes above one; each flagged lane
+        // is checked exactly).
+        let end = home.wrapping_add(MAX_PROBE);
+        let window = self.tags.get(home..end)?;
+        let (lo, hi) = window.split_at_checked(8)?;
+        let t8 = u64::from(t).wrapping_mul(LANE_ONES);
+        for (half, bytes) in [(0usize, lo), (8, hi)] {
+            let w = u64::from_le_bytes(<[u8; 8]>::try_from(bytes).ok()?);
+            let mut lanes = flag_lanes(w) | flag_lanes(w ^ t8);
+            while lanes != 0 {
+                let i = half.wrapping_add((lanes.trailing_zeros() >> 3) as usize);
+                lanes &= lanes.wrapping_sub(1);
+                let st = *window.get(i)?;
+                if st == 0 {
+                    return None;
+                }
+                if st == t {
+                    let r = self.records.get(home.wrapping_add(i) & self.mask)?;
+                    if r.key == k {
+                        return Some(r);
+                    }
+                }
             }
-            slot = slot.wrapping_add(1) & mask;
         }
         None
     }
 
     /// The slot for `k`: its own, a free one, or the victim to replace
-    /// (spent records first, then the stalest).
+    /// (the record with the nearest [`PageRecord::horizon`], spent ones
+    /// first).
     fn slot_for(&self, k: u64, epoch: u32) -> Option<usize> {
-        let mask = self.records.len().saturating_sub(1);
-        let mut slot = self.home(k);
+        let mask = self.mask;
+        let mut slot = self.home(hash(k));
         let mut victim = slot;
-        let mut victim_rank = (true, u32::MAX);
+        let mut victim_rank = u32::MAX;
         for _ in 0..MAX_PROBE {
             let r = self.records.get(slot)?;
             if r.key == k || r.key == 0 {
                 return Some(slot);
             }
-            let rank = (!r.is_spent(epoch), r.last_event);
+            let rank = r.horizon().max(epoch);
             if rank < victim_rank {
                 victim_rank = rank;
                 victim = slot;
@@ -143,19 +263,34 @@ impl History {
         Some(victim)
     }
 
-    /// The record of `k`, created (replacing a spent or the stalest
-    /// record) when missing.
+    /// The record of `k`, created (replacing the record that holds
+    /// anything back for the shortest time) when missing.
     pub fn entry(&mut self, k: u64, epoch: u32) -> Option<&mut PageRecord> {
         let slot = self.slot_for(k, epoch)?;
-        let r = self.records.get_mut(slot)?;
-        if r.key != k {
-            *r = PageRecord {
-                key: k,
-                ..PageRecord::default()
-            };
+        if self.records.get(slot)?.key != k {
+            self.replace(
+                slot,
+                PageRecord {
+                    key: k,
+                    ..PageRecord::default()
+                },
+                epoch,
+            );
         }
-        r.last_event = epoch;
-        Some(r)
+        self.records.get_mut(slot)
+    }
+
+    /// Puts `r` in `slot`, noting what the record it replaces announced.
+    fn replace(&mut self, slot: usize, r: PageRecord, epoch: u32) {
+        if let Some(old) = self.records.get(slot) {
+            if old.key != 0 && old.key != r.key && old.is_extent() && old.pages_until > epoch {
+                self.unannounced_until = self.unannounced_until.max(old.pages_until);
+            }
+        }
+        self.set_tag(slot, tag(hash(r.key)));
+        if let Some(dst) = self.records.get_mut(slot) {
+            *dst = r;
+        }
     }
 
     /// True when `k` may not move at `epoch` (cooldown, freeze, skip).
@@ -178,11 +313,10 @@ impl History {
     /// Copies every record of `other` into `self` (a resized history
     /// keeps what the old one knew, as far as it has room).
     pub fn absorb(&mut self, other: &History, epoch: u32) {
+        self.unannounced_until = self.unannounced_until.max(other.unannounced_until);
         for r in other.records.iter().filter(|r| r.key != 0) {
             if let Some(slot) = self.slot_for(r.key, epoch) {
-                if let Some(dst) = self.records.get_mut(slot) {
-                    *dst = *r;
-                }
+                self.replace(slot, *r, epoch);
             }
         }
     }
@@ -190,6 +324,8 @@ impl History {
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.records.fill(PageRecord::default());
+        self.tags.fill(0);
+        self.unannounced_until = 0;
     }
 
     /// Records whose page is frozen at `epoch` (statistics; O(capacity)).
@@ -221,6 +357,7 @@ mod tests {
         let k = key(Gfn(1), 0);
         let r = h.entry(k, 10).unwrap();
         r.moved_epoch = 10;
+        assert_eq!(r.horizon(), 10 + crate::engine::BOUNCE_WINDOW_EPOCHS + 1);
         r.moved_from = 0;
         r.moved_to = 1;
         let (n0, n1) = (NodeId::new(0).unwrap(), NodeId::new(1).unwrap());
@@ -230,7 +367,26 @@ mod tests {
     }
 
     #[test]
-    fn full_probe_window_evicts_the_stalest_record() {
+    fn lookups_find_every_record_and_nothing_else_in_a_crowded_history() {
+        // Windows full of records, near the end of the array (wrapping)
+        // and in the middle, with tags that collide.
+        let mut h = History::new(64).unwrap();
+        let keys: alloc::vec::Vec<u64> = (0..64u64).map(|i| key(Gfn(i * 977), 0)).collect();
+        for (i, &k) in keys.iter().enumerate() {
+            h.entry(k, i as u32).unwrap().moved_epoch = i as u32 + 1;
+        }
+        for &k in &keys {
+            let plain = h.records.iter().find(|r| r.key == k);
+            assert_eq!(h.get(k), plain, "{k}");
+        }
+        for i in 0..10_000u64 {
+            let k = key(Gfn(i * 977 + 1), 0);
+            assert_eq!(h.get(k), h.records.iter().find(|r| r.key == k));
+        }
+    }
+
+    #[test]
+    fn a_full_probe_window_still_takes_new_records() {
         let mut h = History::new(16).unwrap();
         for i in 0..200u64 {
             assert!(h.entry(key(Gfn(i), 0), i as u32).is_some());
@@ -259,6 +415,21 @@ mod tests {
             "the cooling page was forgotten"
         );
         assert!(h.get(key(Gfn(99), 0)).is_some());
+    }
+
+    #[test]
+    fn replacing_an_extent_record_that_announced_pages_is_noted() {
+        let mut h = History::new(16).unwrap();
+        assert!(h.pages_announced(1));
+        let e = key(Gfn(512), 9);
+        h.entry(e, 1).unwrap().pages_until = 30;
+        // Fill the window with records that hold on longer.
+        for i in 0..40u64 {
+            h.entry(key(Gfn(i), 0), 2).unwrap().quiet_until = 50;
+        }
+        assert!(h.get(e).is_none(), "the extent record was replaced");
+        assert!(!h.pages_announced(29));
+        assert!(h.pages_announced(30));
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub mod params;
 pub mod prng;
 pub mod rules;
 pub mod sampling;
+pub mod select;
 pub mod sort;
 pub mod stats;
 pub mod table;

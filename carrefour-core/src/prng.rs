@@ -35,7 +35,7 @@ impl Prng {
     /// A value in `0..bound` (0 when `bound` is 0), by Lemire's
     /// multiply-shift (bias below 2^-32 for the bounds used here).
     pub fn below(&mut self, bound: u64) -> u64 {
-        (u128::from(self.next_u64()).saturating_mul(u128::from(bound)) >> 64) as u64
+        (u128::from(self.next_u64()).wrapping_mul(u128::from(bound)) >> 64) as u64
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::metrics::EpochMetrics;
 use crate::params::{Params, Tunable, PERMILLE};
 use crate::prng::Prng;
-use crate::table::PageView;
+use crate::table::{PageSummary, PageView};
 use crate::types::{NodeId, MAX_NODES};
 
 /// Why the engine stays off for a domain this epoch (or `None`: it is on).
@@ -125,11 +125,41 @@ pub fn page_fate(
     shares: &TrafficShares,
     rng: &mut Prng,
 ) -> Option<Fate> {
+    fate_of(
+        sw,
+        migrate_min_samples(p, sw),
+        page,
+        &page.summary(),
+        shares,
+        rng,
+    )
+}
+
+/// The samples a single-node page needs to migrate: `migrate_min_samples`,
+/// or 1 while interleaving (Carrefour).
+pub fn migrate_min_samples(p: &Params, sw: &Switches) -> u64 {
+    if sw.interleave {
+        1
+    } else {
+        p.get(Tunable::MigrateMinSamples)
+    }
+}
+
+/// [`page_fate`] with the threshold ([`migrate_min_samples`]) and the
+/// page's [`PageSummary`] computed once by the caller (the engine's walk
+/// over every sampled page).
+pub fn fate_of(
+    sw: &Switches,
+    needed: u64,
+    page: &PageView<'_>,
+    summary: &PageSummary,
+    shares: &TrafficShares,
+    rng: &mut Prng,
+) -> Option<Fate> {
     if sw.off.is_some() {
         return None;
     }
-    let touching = page.nr_nodes_touching();
-    if touching > 1 {
+    if summary.touching > 1 {
         if sw.replicate && page.writes == 0 {
             return Some(Fate::Replicate);
         }
@@ -138,14 +168,9 @@ pub fn page_fate(
         }
         return None;
     }
-    if touching == 1 && sw.migrate {
-        let node = page.hottest_node()?;
-        let needed = if sw.interleave {
-            1
-        } else {
-            p.get(Tunable::MigrateMinSamples)
-        };
-        if node != page.frame_node && u64::from(page.total()) >= needed {
+    if summary.touching == 1 && sw.migrate {
+        let node = summary.hottest?;
+        if node != page.frame_node && u64::from(summary.total) >= needed {
             return Some(Fate::Migrate(node));
         }
     }
@@ -159,11 +184,15 @@ pub fn page_fate(
 /// say.  The engine never moves such a page on its own; it counts toward
 /// its 2 MiB extent's agreement on migrating to that node.
 pub fn weak_migrate_target(sw: &Switches, page: &PageView<'_>) -> Option<NodeId> {
-    if sw.off.is_some() || !sw.migrate || page.nr_nodes_touching() != 1 {
+    weak_target_of(sw, page, &page.summary())
+}
+
+/// [`weak_migrate_target`] with the page's [`PageSummary`] computed once.
+pub fn weak_target_of(sw: &Switches, page: &PageView<'_>, summary: &PageSummary) -> Option<NodeId> {
+    if sw.off.is_some() || !sw.migrate || summary.touching != 1 {
         return None;
     }
-    let node = page.hottest_node()?;
-    (node != page.frame_node).then_some(node)
+    summary.hottest.filter(|&n| n != page.frame_node)
 }
 
 /// Carrefour's interleave draw: leave the source with probability equal

@@ -40,7 +40,8 @@ pub struct DomainStats {
     pub switches: Switches,
     /// The last epoch's sampled accesses per node (controller load).
     pub node_accesses: [u64; MAX_NODES],
-    /// Bytes the domain's tables hold.
+    /// Bytes the domain holds: its table, its history and the decision's
+    /// scratch.
     pub footprint_bytes: u64,
 }
 

@@ -56,7 +56,55 @@ pub struct PageView<'a> {
     pub order: u8,
 }
 
+/// A page's samples at a glance: what the rules ask of them, in one pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageSummary {
+    /// Total samples.
+    pub total: u32,
+    /// Nodes that touched the page.
+    pub touching: usize,
+    /// The node with the most samples (lowest id on a tie), if any.
+    pub hottest: Option<NodeId>,
+}
+
 impl PageView<'_> {
+    /// [`PageView::total`], [`PageView::nr_nodes_touching`] and
+    /// [`PageView::hottest_node`] in one pass over the counts.
+    pub fn summary(&self) -> PageSummary {
+        // Two nodes, the common NUMA machine: no loop.
+        if let &[a, b] = self.counts {
+            let hottest = if b > a {
+                1
+            } else if a > 0 {
+                0
+            } else {
+                u32::MAX
+            };
+            return PageSummary {
+                total: u32::from(a).saturating_add(u32::from(b)),
+                touching: usize::from(a > 0).saturating_add(usize::from(b > 0)),
+                hottest: NodeId::new(hottest),
+            };
+        }
+        let (mut total, mut touching) = (0u32, 0usize);
+        let (mut best, mut best_count) = (u32::MAX, 0u16);
+        for (n, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                total = total.saturating_add(u32::from(c));
+                touching = touching.saturating_add(1);
+                if c > best_count {
+                    (best, best_count) = (n as u32, c);
+                }
+            }
+        }
+        PageSummary {
+            total,
+            touching,
+            // `None` when nothing touched it (u32::MAX is no node).
+            hottest: NodeId::new(best),
+        }
+    }
+
     /// Total samples of the page.
     pub fn total(&self) -> u32 {
         self.counts
@@ -228,6 +276,29 @@ impl PageTable {
         }
     }
 
+    /// The pages recorded this epoch, in the order they were first seen
+    /// (the decision's walk: no index, no bounds check per page).
+    pub fn pages(&self) -> impl Iterator<Item = PageView<'_>> {
+        self.gfns
+            .iter()
+            .zip(self.frame_nodes.iter())
+            .zip(self.writes.iter())
+            .zip(self.counts.chunks_exact(self.nr_nodes.max(1)))
+            .filter_map(|(((&key, &frame), &writes), counts)| {
+                Some(PageView {
+                    gfn: Gfn(key & !EXTENT_KEY),
+                    frame_node: NodeId::new(u32::from(frame))?,
+                    counts,
+                    writes,
+                    order: if key & EXTENT_KEY != 0 {
+                        crate::types::EXTENT_ORDER
+                    } else {
+                        0
+                    },
+                })
+            })
+    }
+
     /// The `i`-th page recorded this epoch.
     pub fn page(&self, i: usize) -> Option<PageView<'_>> {
         let key = *self.gfns.get(i)?;
@@ -297,7 +368,25 @@ mod tests {
         assert_eq!(p.total(), 3);
         assert_eq!(p.nr_nodes_touching(), 2);
         assert_eq!(p.hottest_node(), Some(n(1)));
+        for counts in [
+            &[1u16, 2][..],
+            &[2, 2],
+            &[0, 0],
+            &[3, 0],
+            &[0, 1, 4],
+            &[5, 0, 5],
+        ] {
+            let v = PageView { counts, ..p };
+            let sum = v.summary();
+            assert_eq!(
+                (sum.total, sum.touching, sum.hottest),
+                (v.total(), v.nr_nodes_touching(), v.hottest_node()),
+                "{counts:?}"
+            );
+        }
         assert_eq!(t.len(), 1);
+        let walked: alloc::vec::Vec<_> = t.pages().map(|p| (p.gfn, p.total())).collect();
+        assert_eq!(walked, [(Gfn(7), 3)]);
     }
 
     #[test]
