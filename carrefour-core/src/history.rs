@@ -193,7 +193,8 @@ impl History {
     }
 
     fn home(&self, h: u64) -> usize {
-        (h.checked_shr(self.shift).unwrap_or(0) as usize) & self.mask
+        // `shift` is below 64 (at least MAX_PROBE records).
+        (h.wrapping_shr(self.shift) as usize) & self.mask
     }
 
     /// The record of `k`, if remembered.

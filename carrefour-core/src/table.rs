@@ -8,13 +8,17 @@
 //! at capacity.  Carrefour's module kept its pages in a red-black tree,
 //! O(log n) per sample; `make bench` compares the two.
 //!
-//! Entries are dense (slot -> entry index), so the decision walks only the
-//! pages that were sampled, in the order they were first seen: the same
-//! input always gives the same walk.
+//! A slot holds its page's key and the index of its entry, so a probe
+//! compares in the slot itself; an entry's frame node, stores and per-node
+//! counts are one run of 16-bit cells, so a sample writes one place.
+//! Entries are dense, so the decision walks only the pages that were
+//! sampled, in the order they were first seen: the same input always gives
+//! the same walk.  Starting an epoch costs no wipe: slots carry a
+//! generation.
 
 use alloc::vec::Vec;
 
-use crate::types::{Gfn, NodeId};
+use crate::types::{Gfn, NodeId, MAX_GFN};
 
 /// Longest probe sequence.  At load factor 1/2 the expected probe length
 /// of linear probing is 1.5 and the chance of 32 is negligible; the bound
@@ -25,10 +29,8 @@ pub const MAX_PROBE: usize = 32;
 /// enough whatever the exact figure.
 pub const COUNT_MAX: u16 = u16::MAX;
 
-const EMPTY: u32 = u32::MAX;
-
-/// Key bit of an extent entry: gfns are below 2^52, so an extent's key
-/// never equals a page's.
+/// Key bit of an extent entry: gfns are at most [`MAX_GFN`], so an
+/// extent's key never equals a page's.
 pub const EXTENT_KEY: u64 = 1 << 63;
 
 /// Why a sample was not recorded.
@@ -133,18 +135,48 @@ impl PageView<'_> {
 /// The table.
 ///
 /// # Invariants
-/// `slots.len()` is a power of two at least `2 * capacity`; every slot is
-/// `EMPTY` or the index of a live entry (below `gfns.len()`);
-/// `counts.len() == gfns.len() * nr_nodes`; `gfns.len() <= capacity`.
+/// `slots.len()` is a power of two at least `2 * capacity`, `mask` one
+/// less and `shift` 64 minus its log2.  A slot whose generation (top
+/// [`GENERATION_BITS`] bits) is not `generation` is free; a live one holds
+/// its entry's [`slot_key`] and index (below `gfns.len()`), so that a probe
+/// compares in the slot and touches no other array.  An entry's cells are
+/// `cells[i * stride..(i + 1) * stride]`: frame node, stores, then one
+/// count per node, so that a sample writes one small run of memory.
+/// `cells.len() == gfns.len() * stride`; `gfns.len() <= capacity <=
+/// 2^INDEX_BITS`.
 #[derive(Debug)]
 pub struct PageTable {
-    nr_nodes: usize,
+    stride: usize,
     capacity: usize,
-    slots: Vec<u32>,
+    mask: usize,
+    shift: u32,
+    generation: u64,
+    slots: Vec<u64>,
     gfns: Vec<u64>,
-    frame_nodes: Vec<u8>,
-    writes: Vec<u16>,
-    counts: Vec<u16>,
+    cells: Vec<u16>,
+}
+
+/// Bits of an entry index in a slot (tables hold at most 2^20 pages).
+const INDEX_BITS: u32 = 20;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+
+/// Bits of the generation at the top of a slot: the slots are wiped once
+/// every `2^GENERATION_BITS - 1` epochs instead of every epoch.
+const GENERATION_BITS: u32 = 3;
+const GENERATION_SHIFT: u32 = 64 - GENERATION_BITS;
+const MAX_GENERATION: u64 = (1 << GENERATION_BITS) - 1;
+
+/// Cells of an entry before its counts: frame node, stores.
+const HEAD_CELLS: usize = 2;
+
+/// The key of `gfn` (with [`EXTENT_KEY`] for an extent entry) in a slot:
+/// 41 bits, or `None` for a gfn above [`MAX_GFN`].
+fn slot_key(key: u64) -> Option<u64> {
+    let gfn = key & !EXTENT_KEY;
+    if gfn > MAX_GFN {
+        return None;
+    }
+    Some(gfn << 1 | u64::from(key & EXTENT_KEY != 0))
 }
 
 /// The table could not be allocated.
@@ -155,32 +187,30 @@ impl PageTable {
     /// A table for `capacity` pages of a machine with `nr_nodes` nodes,
     /// allocated fallibly and in full now: recording never allocates.
     pub fn new(capacity: usize, nr_nodes: usize) -> Result<Self, NoMemory> {
+        if capacity > 1 << INDEX_BITS {
+            return Err(NoMemory);
+        }
         let nr_slots = capacity
             .saturating_mul(2)
             .max(2)
             .checked_next_power_of_two()
             .ok_or(NoMemory)?;
-        if nr_slots > EMPTY as usize {
-            return Err(NoMemory);
-        }
+        let stride = nr_nodes.checked_add(HEAD_CELLS).ok_or(NoMemory)?;
         let mut t = PageTable {
-            nr_nodes,
+            stride,
             capacity,
+            mask: nr_slots.saturating_sub(1),
+            shift: 64u32.saturating_sub(nr_slots.trailing_zeros()),
+            generation: 1,
             slots: Vec::new(),
             gfns: Vec::new(),
-            frame_nodes: Vec::new(),
-            writes: Vec::new(),
-            counts: Vec::new(),
+            cells: Vec::new(),
         };
         t.slots.try_reserve_exact(nr_slots).map_err(|_| NoMemory)?;
-        t.slots.resize(nr_slots, EMPTY);
+        t.slots.resize(nr_slots, 0);
         t.gfns.try_reserve_exact(capacity).map_err(|_| NoMemory)?;
-        t.frame_nodes
-            .try_reserve_exact(capacity)
-            .map_err(|_| NoMemory)?;
-        t.writes.try_reserve_exact(capacity).map_err(|_| NoMemory)?;
-        t.counts
-            .try_reserve_exact(capacity.saturating_mul(nr_nodes))
+        t.cells
+            .try_reserve_exact(capacity.checked_mul(stride).ok_or(NoMemory)?)
             .map_err(|_| NoMemory)?;
         Ok(t)
     }
@@ -189,11 +219,9 @@ impl PageTable {
     pub fn footprint_bytes(&self) -> usize {
         self.slots
             .capacity()
-            .saturating_mul(4)
+            .saturating_mul(8)
             .saturating_add(self.gfns.capacity().saturating_mul(8))
-            .saturating_add(self.frame_nodes.capacity())
-            .saturating_add(self.writes.capacity().saturating_mul(2))
-            .saturating_add(self.counts.capacity().saturating_mul(2))
+            .saturating_add(self.cells.capacity().saturating_mul(2))
     }
 
     /// Pages recorded this epoch.
@@ -211,16 +239,17 @@ impl PageTable {
         self.capacity
     }
 
-    fn home_slot(&self, gfn: u64) -> usize {
+    fn home_slot(&self, key: u64) -> usize {
         // Fibonacci hashing: the top bits of the product by 2^64/phi spread
         // runs of consecutive or strided gfns over the whole slot array.
-        let bits = self.slots.len().trailing_zeros();
-        let h = gfn.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h.checked_shr(64u32.saturating_sub(bits)).unwrap_or(0)) as usize
+        // `shift` is below 64 (at least two slots): no shift overflows.
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h.wrapping_shr(self.shift) as usize) & self.mask
     }
 
     /// Records one access of `gfn` by `cpu_node`, the frame being on
     /// `frame_node`.  O(1): at most [`MAX_PROBE`] probes, no allocation.
+    /// A gfn above [`MAX_GFN`] finds no slot ([`RecordError::ProbeLimit`]).
     pub fn record(
         &mut self,
         gfn: Gfn,
@@ -228,52 +257,69 @@ impl PageTable {
         frame_node: NodeId,
         is_write: bool,
     ) -> Result<(), RecordError> {
-        let mask = self.slots.len().saturating_sub(1);
+        let live = slot_key(gfn.0).ok_or(RecordError::ProbeLimit)? << INDEX_BITS
+            | self.generation << GENERATION_SHIFT;
         let mut slot = self.home_slot(gfn.0);
         for _ in 0..MAX_PROBE {
-            let idx = match self.slots.get(slot) {
-                Some(&i) => i,
-                None => return Err(RecordError::ProbeLimit),
-            };
-            if idx == EMPTY {
-                if self.gfns.len() >= self.capacity {
+            let s = *self.slots.get(slot).ok_or(RecordError::ProbeLimit)?;
+            if s & !INDEX_MASK == live {
+                self.bump((s & INDEX_MASK) as usize, cpu_node, frame_node, is_write);
+                return Ok(());
+            }
+            if s >> GENERATION_SHIFT != self.generation {
+                let new = self.gfns.len();
+                if new >= self.capacity {
                     return Err(RecordError::Full);
                 }
-                let new = self.gfns.len();
                 self.gfns.push(gfn.0);
-                self.frame_nodes.push(frame_node.get());
-                self.writes.push(0);
-                self.counts.extend(core::iter::repeat_n(0, self.nr_nodes));
+                self.cells.extend(core::iter::repeat_n(0, self.stride));
                 if let Some(s) = self.slots.get_mut(slot) {
-                    *s = new as u32;
+                    *s = live | new as u64;
                 }
                 self.bump(new, cpu_node, frame_node, is_write);
                 return Ok(());
             }
-            if self.gfns.get(idx as usize) == Some(&gfn.0) {
-                self.bump(idx as usize, cpu_node, frame_node, is_write);
-                return Ok(());
-            }
-            slot = slot.wrapping_add(1) & mask;
+            slot = slot.wrapping_add(1) & self.mask;
         }
         Err(RecordError::ProbeLimit)
     }
 
     fn bump(&mut self, entry: usize, cpu_node: NodeId, frame_node: NodeId, is_write: bool) {
-        if let Some(f) = self.frame_nodes.get_mut(entry) {
-            *f = frame_node.get();
+        // Indices below `cells.len() <= 2^20 * stride`: no overflow.
+        let base = entry.wrapping_mul(self.stride);
+        if let Some(f) = self.cells.get_mut(base) {
+            *f = u16::from(frame_node.get());
         }
         if is_write {
-            if let Some(w) = self.writes.get_mut(entry) {
+            if let Some(w) = self.cells.get_mut(base.wrapping_add(1)) {
                 *w = w.saturating_add(1);
             }
         }
-        let cell = entry
-            .saturating_mul(self.nr_nodes)
-            .saturating_add(cpu_node.index());
-        if let Some(c) = self.counts.get_mut(cell) {
-            *c = c.saturating_add(1);
+        let cpu = cpu_node.index();
+        if cpu < self.stride.wrapping_sub(HEAD_CELLS) {
+            let cell = base.wrapping_add(HEAD_CELLS).wrapping_add(cpu);
+            if let Some(c) = self.cells.get_mut(cell) {
+                *c = c.saturating_add(1);
+            }
         }
+    }
+
+    /// The view of entry `key` with cells `cells`.
+    fn view<'a>(key: u64, cells: &'a [u16]) -> Option<PageView<'a>> {
+        let [frame, writes, counts @ ..] = cells else {
+            return None;
+        };
+        Some(PageView {
+            gfn: Gfn(key & !EXTENT_KEY),
+            frame_node: NodeId::new(u32::from(*frame))?,
+            counts,
+            writes: *writes,
+            order: if key & EXTENT_KEY != 0 {
+                crate::types::EXTENT_ORDER
+            } else {
+                0
+            },
+        })
     }
 
     /// The pages recorded this epoch, in the order they were first seen
@@ -281,70 +327,45 @@ impl PageTable {
     pub fn pages(&self) -> impl Iterator<Item = PageView<'_>> {
         self.gfns
             .iter()
-            .zip(self.frame_nodes.iter())
-            .zip(self.writes.iter())
-            .zip(self.counts.chunks_exact(self.nr_nodes.max(1)))
-            .filter_map(|(((&key, &frame), &writes), counts)| {
-                Some(PageView {
-                    gfn: Gfn(key & !EXTENT_KEY),
-                    frame_node: NodeId::new(u32::from(frame))?,
-                    counts,
-                    writes,
-                    order: if key & EXTENT_KEY != 0 {
-                        crate::types::EXTENT_ORDER
-                    } else {
-                        0
-                    },
-                })
-            })
+            .zip(self.cells.chunks_exact(self.stride.max(1)))
+            .filter_map(|(&key, cells)| Self::view(key, cells))
     }
 
     /// The `i`-th page recorded this epoch.
     pub fn page(&self, i: usize) -> Option<PageView<'_>> {
         let key = *self.gfns.get(i)?;
-        let order = if key & EXTENT_KEY != 0 {
-            crate::types::EXTENT_ORDER
-        } else {
-            0
-        };
-        let gfn = Gfn(key & !EXTENT_KEY);
-        let frame_node = NodeId::new(u32::from(*self.frame_nodes.get(i)?))?;
-        let start = i.checked_mul(self.nr_nodes)?;
-        let counts = self.counts.get(start..start.checked_add(self.nr_nodes)?)?;
-        let writes = *self.writes.get(i)?;
-        Some(PageView {
-            gfn,
-            frame_node,
-            counts,
-            writes,
-            order,
-        })
+        let start = i.checked_mul(self.stride)?;
+        Self::view(key, self.cells.get(start..start.checked_add(self.stride)?)?)
     }
 
     /// Looks a page up (tests and the checker).
     pub fn find(&self, gfn: Gfn) -> Option<PageView<'_>> {
-        let mask = self.slots.len().saturating_sub(1);
+        let live = slot_key(gfn.0)? << INDEX_BITS | self.generation << GENERATION_SHIFT;
         let mut slot = self.home_slot(gfn.0);
         for _ in 0..MAX_PROBE {
-            let idx = *self.slots.get(slot)?;
-            if idx == EMPTY {
+            let s = *self.slots.get(slot)?;
+            if s & !INDEX_MASK == live {
+                return self.page((s & INDEX_MASK) as usize);
+            }
+            if s >> GENERATION_SHIFT != self.generation {
                 return None;
             }
-            if self.gfns.get(idx as usize) == Some(&gfn.0) {
-                return self.page(idx as usize);
-            }
-            slot = slot.wrapping_add(1) & mask;
+            slot = slot.wrapping_add(1) & self.mask;
         }
         None
     }
 
-    /// Empties the table for the next epoch, keeping its memory.
+    /// Empties the table for the next epoch, keeping its memory: a new
+    /// generation of slots (wiped when the generations run out).
     pub fn clear(&mut self) {
-        self.slots.fill(EMPTY);
         self.gfns.clear();
-        self.frame_nodes.clear();
-        self.writes.clear();
-        self.counts.clear();
+        self.cells.clear();
+        if self.generation >= MAX_GENERATION {
+            self.slots.fill(0);
+            self.generation = 1;
+        } else {
+            self.generation = self.generation.saturating_add(1);
+        }
     }
 }
 
@@ -408,6 +429,41 @@ mod tests {
         assert!(t.is_empty());
         assert!(t.find(Gfn(1)).is_none());
         assert_eq!(t.footprint_bytes(), bytes);
+    }
+
+    #[test]
+    fn epochs_forget_their_pages_across_generations() {
+        let mut t = PageTable::new(4, 2).unwrap();
+        for epoch in 0..20u64 {
+            assert!(t.find(Gfn(epoch)).is_none(), "epoch {epoch}");
+            if epoch > 0 {
+                assert!(t.find(Gfn(epoch - 1)).is_none());
+            }
+            t.record(Gfn(epoch), n(0), n(1), epoch % 2 == 0).unwrap();
+            t.record(Gfn(epoch), n(1), n(1), false).unwrap();
+            let p = t.find(Gfn(epoch)).unwrap();
+            assert_eq!(
+                (p.counts, p.writes, t.len()),
+                (&[1, 1][..], u16::from(epoch % 2 == 0), 1)
+            );
+            t.clear();
+        }
+    }
+
+    #[test]
+    fn extent_keys_are_apart_and_impossible_gfns_are_refused() {
+        let mut t = PageTable::new(8, 2).unwrap();
+        t.record(Gfn(512), n(0), n(0), false).unwrap();
+        t.record(Gfn(512 | EXTENT_KEY), n(1), n(0), false).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.find(Gfn(512)).unwrap().order, 0);
+        let e = t.find(Gfn(512 | EXTENT_KEY)).unwrap();
+        assert_eq!((e.gfn, e.order, e.counts), (Gfn(512), 9, &[0, 1][..]));
+        assert_eq!(
+            t.record(Gfn(MAX_GFN + 1), n(0), n(0), false),
+            Err(RecordError::ProbeLimit)
+        );
+        t.record(Gfn(MAX_GFN), n(0), n(0), false).unwrap();
     }
 
     #[test]
