@@ -831,6 +831,7 @@ fn collect_entries(
         ..
     } = d;
     entries.clear();
+    history.tidy();
     for page in table.pages() {
         // Freezes below may replace records: asked again for each page.
         let announced = history.pages_announced(epoch);
@@ -856,9 +857,15 @@ fn collect_entries(
         let mut weak = false;
         if let Some((kind, target, w)) = proposal {
             // The extent's record, and the page's when the extent's says
-            // it may matter (the same record for an extent's own entry).
-            let whole = history.get(history::key(gfn.extent_base(), EXTENT_ORDER));
-            let own = if extent_entry {
+            // it may matter (the same record for an extent's own entry);
+            // neither when nothing of the extent was ever recorded.
+            let remembered = history.may_remember_extent(gfn);
+            let whole = if remembered {
+                history.get(history::key(gfn.extent_base(), EXTENT_ORDER))
+            } else {
+                None
+            };
+            let own = if extent_entry || !remembered {
                 whole
             } else if announced && whole.is_none_or(|r| epoch >= r.pages_until) {
                 None

@@ -72,6 +72,15 @@ pub struct History {
     /// mattered was replaced: extent records do not announce every page
     /// record that matters (see [`History::pages_announced`]).
     unannounced_until: u32,
+    /// One bit per hash bucket of extents (8 per record): set for the
+    /// extent of every record written since the last rebuild, so a clear
+    /// bit means no record of that extent or its pages (see
+    /// [`History::may_remember_extent`]).
+    extent_bits: Vec<u64>,
+    /// Bits set in `extent_bits`.
+    extent_bits_set: usize,
+    /// 64 minus log2 of the bits.
+    bits_shift: u32,
 }
 
 /// The history could not be allocated.
@@ -152,13 +161,69 @@ impl History {
         let mut tags = Vec::new();
         tags.try_reserve_exact(nr_tags).map_err(|_| NoMemory)?;
         tags.resize(nr_tags, 0);
+        // Eight bits per record, in words.
+        let words = (n / 8).max(1);
+        let mut extent_bits = Vec::new();
+        extent_bits.try_reserve_exact(words).map_err(|_| NoMemory)?;
+        extent_bits.resize(words, 0);
         Ok(History {
             records,
             tags,
             mask: n.saturating_sub(1),
             shift: 64u32.saturating_sub(n.trailing_zeros()),
             unannounced_until: 0,
+            extent_bits,
+            extent_bits_set: 0,
+            bits_shift: 64u32.saturating_sub(words.saturating_mul(64).trailing_zeros()),
         })
+    }
+
+    /// The bit of the extent holding `gfn` in `extent_bits`: (word, mask).
+    fn extent_bit(&self, gfn: Gfn) -> (usize, u64) {
+        let ext = gfn.0 >> crate::types::EXTENT_ORDER;
+        // `bits_shift` is below 64 (at least one word of bits).
+        let b = ext
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_shr(self.bits_shift) as usize;
+        (b >> 6, 1u64 << (b & 63))
+    }
+
+    /// False when no record of the extent holding `gfn`, or of any of its
+    /// pages, has been written since the last rebuild of the bits, so the
+    /// history holds none: the decision skips both lookups (one bit test
+    /// in a table of a byte per record).  True may be a false alarm.
+    pub fn may_remember_extent(&self, gfn: Gfn) -> bool {
+        // Through the key, as the records are noted (aliases included).
+        let (w, m) = self.extent_bit(Gfn(key(gfn, 0) >> 5));
+        self.extent_bits.get(w).is_none_or(|&x| x & m != 0)
+    }
+
+    fn note_extent(&mut self, key: u64) {
+        let (w, m) = self.extent_bit(Gfn(key >> 5));
+        if let Some(x) = self.extent_bits.get_mut(w) {
+            if *x & m == 0 {
+                *x |= m;
+                self.extent_bits_set = self.extent_bits_set.saturating_add(1);
+            }
+        }
+    }
+
+    /// Rebuilds the extent bits from the records present when more than a
+    /// quarter are set (replaced records leave their bits behind): O(records),
+    /// about once every few epochs of heavy churn.  The engine calls it at
+    /// the start of a decision.
+    pub fn tidy(&mut self) {
+        let bits = self.extent_bits.len().saturating_mul(64);
+        if self.extent_bits_set.saturating_mul(4) <= bits {
+            return;
+        }
+        self.extent_bits.fill(0);
+        self.extent_bits_set = 0;
+        for i in 0..self.records.len() {
+            if let Some(k) = self.records.get(i).map(|r| r.key).filter(|&k| k != 0) {
+                self.note_extent(k);
+            }
+        }
     }
 
     /// True when, at `epoch`, every page record that may hold its page
@@ -190,6 +255,7 @@ impl History {
             .capacity()
             .saturating_mul(core::mem::size_of::<PageRecord>())
             .saturating_add(self.tags.capacity())
+            .saturating_add(self.extent_bits.capacity().saturating_mul(8))
     }
 
     fn home(&self, h: u64) -> usize {
@@ -289,6 +355,7 @@ impl History {
             }
         }
         self.set_tag(slot, tag(hash(r.key)));
+        self.note_extent(r.key);
         if let Some(dst) = self.records.get_mut(slot) {
             *dst = r;
         }
@@ -327,6 +394,8 @@ impl History {
         self.records.fill(PageRecord::default());
         self.tags.fill(0);
         self.unannounced_until = 0;
+        self.extent_bits.fill(0);
+        self.extent_bits_set = 0;
     }
 
     /// Records whose page is frozen at `epoch` (statistics; O(capacity)).
@@ -431,6 +500,23 @@ mod tests {
         assert!(h.get(e).is_none(), "the extent record was replaced");
         assert!(!h.pages_announced(29));
         assert!(h.pages_announced(30));
+    }
+
+    #[test]
+    fn extent_bits_never_miss_a_remembered_extent() {
+        let mut h = History::new(64).unwrap();
+        assert!(!h.may_remember_extent(Gfn(5000)));
+        for i in 0..500u64 {
+            let (page, ext) = (Gfn(i * 1031), Gfn((i * 7919) << 9));
+            h.entry(key(page, 0), 1).unwrap().quiet_until = 9;
+            h.entry(key(ext, 9), 1).unwrap();
+            h.tidy();
+            for r in h.records.iter().filter(|r| r.key != 0) {
+                assert!(h.may_remember_extent(Gfn(r.key >> 5)), "{:x}", r.key);
+            }
+        }
+        h.clear();
+        assert!(!h.may_remember_extent(Gfn(0)));
     }
 
     #[test]
