@@ -149,6 +149,37 @@ enum ExtentFate {
     Whole,
 }
 
+/// What a domain allocates for its table size.
+struct Buffers {
+    table: PageTable,
+    history: History,
+    entries: Vec<Entry>,
+    entries_scratch: Vec<Entry>,
+    candidates: Vec<Candidate>,
+}
+
+impl Buffers {
+    /// All of it, fallibly, for `params`' table size.
+    fn new(params: &Params, nr_nodes: usize) -> Result<Self, EngineError> {
+        let tracked = usize::try_from(params.get(Tunable::TrackedPages))
+            .map_err(|_| EngineError::NoMemory)?;
+        let table = PageTable::new(tracked, nr_nodes).map_err(|_| EngineError::NoMemory)?;
+        let history = History::new(tracked).map_err(|_| EngineError::NoMemory)?;
+        let candidates = try_vec(tracked)?;
+        let entries = try_vec(tracked)?;
+        // The sorts' scratches keep their full length (only written).
+        let mut entries_scratch = try_vec(tracked)?;
+        entries_scratch.resize(tracked, Entry { key: 0, payload: 0 });
+        Ok(Buffers {
+            table,
+            history,
+            entries,
+            entries_scratch,
+            candidates,
+        })
+    }
+}
+
 #[derive(Debug)]
 struct DomainState {
     id: DomId,
@@ -175,18 +206,13 @@ struct DomainState {
 
 impl DomainState {
     fn new(id: DomId, params: Params, nr_nodes: usize) -> Result<Self, EngineError> {
-        let tracked = usize::try_from(params.get(Tunable::TrackedPages))
-            .map_err(|_| EngineError::NoMemory)?;
-        let table = PageTable::new(tracked, nr_nodes).map_err(|_| EngineError::NoMemory)?;
-        let history = History::new(tracked).map_err(|_| EngineError::NoMemory)?;
-        let mut candidates = Vec::new();
-        candidates
-            .try_reserve_exact(tracked)
-            .map_err(|_| EngineError::NoMemory)?;
-        let entries = try_vec(tracked)?;
-        // The sorts' scratches keep their full length (only written).
-        let mut entries_scratch = try_vec(tracked)?;
-        entries_scratch.resize(tracked, Entry { key: 0, payload: 0 });
+        let Buffers {
+            table,
+            history,
+            entries,
+            entries_scratch,
+            candidates,
+        } = Buffers::new(&params, nr_nodes)?;
         let sampling_period = params.get(Tunable::SamplingPeriod);
         let stats = DomainStats {
             sampling_period,
@@ -208,6 +234,24 @@ impl DomainState {
             allot_pages: 0,
             cursor: 0,
         })
+    }
+
+    /// Takes `b` for a new table size: the epoch's samples go, the memory
+    /// of moves stays (a new table size must not lift cooldowns and
+    /// freezes).  Field by field: a whole `DomainState` on Xen's stack
+    /// would cost kilobytes.
+    fn resize(&mut self, mut b: Buffers, epoch: u32) {
+        b.history.absorb(&self.history, epoch);
+        self.table = b.table;
+        self.history = b.history;
+        self.entries = b.entries;
+        self.entries_scratch = b.entries_scratch;
+        self.candidates = b.candidates;
+        self.sorted = false;
+        self.counts = NodeCounts::default();
+        self.want_pages = 0;
+        self.allot_pages = 0;
+        self.cursor = 0;
     }
 
     /// Bytes the domain's table, history and decision scratch hold.
@@ -384,13 +428,8 @@ impl Engine {
         let mut next = d.params;
         next.set_all(assignments)?;
         if next.get(Tunable::TrackedPages) != d.params.get(Tunable::TrackedPages) {
-            let mut fresh = DomainState::new(id, next, nr_nodes)?;
-            fresh.stats = d.stats;
-            fresh.sampling_period = d.sampling_period;
-            // The samples go, the memory of moves stays: a new table size
-            // must not lift cooldowns and freezes.
-            fresh.history.absorb(&d.history, self.epoch);
-            *d = fresh;
+            let buffers = Buffers::new(&next, nr_nodes)?;
+            d.resize(buffers, self.epoch);
         }
         if next.get(Tunable::SamplingPeriod) != d.params.get(Tunable::SamplingPeriod) {
             d.sampling_period = next.get(Tunable::SamplingPeriod);
