@@ -70,6 +70,10 @@ xl dmesg | sed -n '/dumping Carrefour/,$p'
 
 MEMWORK_ARGS="-p 16 -s 16 -t 20 -i 5"
 check "next created" guest_create next memory=256 vcpus=2 carrefour=1
+sleep 3
+check "Carrefour is on in next" sh -c 'xl carrefour-info next | grep -Eq "^next +[0-9]+ on "'
+# Known issue (README): switch Carrefour off before the guest powers off.
+check "xl carrefour-disable next" xl carrefour-disable next
 check "memwork in next finishes without errors" \
     guest_wait next 'memwork: final .* errors=0 ' 120
 check "next powers itself off" guest_gone next 60
