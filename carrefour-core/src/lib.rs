@@ -88,7 +88,6 @@ pub mod prng;
 pub mod rules;
 pub mod sampling;
 pub mod select;
-pub mod sort;
 pub mod stats;
 pub mod table;
 pub mod topology;

@@ -3,8 +3,9 @@
 //!
 //! A decision emits its candidates in priority order, then heat, up to the
 //! batch size or the page budget.  Comparison sorts cost O(n log n) with
-//! scattered accesses, and `core`'s recurse (Xen's stack is 8 KiB, see
-//! [`crate::sort`]); here each candidate gets a key (priority, heat,
+//! scattered accesses, and `core`'s recurse (Xen's primary stack is
+//! 8 KiB; `scripts/image/check-stack.sh` fails the image build on any
+//! recursive Rust function); here each candidate gets a key (priority, heat,
 //! position) and the keys, made in position order, are sorted by their
 //! rank bits only, digit by digit: a histogram and a stable scatter per
 //! 12-bit digit (two of them), a digit that all keys share being skipped.
