@@ -172,17 +172,31 @@ unsafe fn engine_mut<'a>(e: *mut CarrefourEngine) -> Option<&'a mut Engine> {
     unsafe { e.as_mut() }.map(|c| &mut c.engine)
 }
 
-fn assignments(params: &[XenCarrefourParam], out: &mut [(u32, u64); 32]) -> Result<usize, i32> {
-    if params.len() > out.len() {
-        return Err(-EINVAL);
+/// 0, or the errno of an engine call's failure.
+fn rc_of(r: Result<(), EngineError>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(err) => errno_of(err),
     }
-    for (slot, p) in out.iter_mut().zip(params) {
+}
+
+/// Converts C's parameter assignments (checking their padding) and hands
+/// them to `apply`; the result as an errno.
+fn with_assignments(
+    params: &[XenCarrefourParam],
+    apply: impl FnOnce(&[(u32, u64)]) -> Result<(), EngineError>,
+) -> i32 {
+    let mut buf = [(0u32, 0u64); 32];
+    if params.len() > buf.len() {
+        return -EINVAL;
+    }
+    for (slot, p) in buf.iter_mut().zip(params) {
         if p.pad != 0 {
-            return Err(-EINVAL);
+            return -EINVAL;
         }
         *slot = (p.id, p.value);
     }
-    Ok(params.len())
+    rc_of(apply(buf.get(..params.len()).unwrap_or(&[])))
 }
 
 /// Creates an engine for a machine of `nr_nodes` nodes whose CPU `i` is
@@ -285,15 +299,7 @@ pub unsafe extern "C" fn carrefour_engine_set_defaults(
     else {
         return -EINVAL;
     };
-    let mut buf = [(0u32, 0u64); 32];
-    let n = match assignments(params, &mut buf) {
-        Ok(n) => n,
-        Err(rc) => return rc,
-    };
-    match engine.set_defaults(buf.get(..n).unwrap_or(&[])) {
-        Ok(()) => 0,
-        Err(err) => errno_of(err),
-    }
+    with_assignments(params, |a| engine.set_defaults(a))
 }
 
 /// Starts managing `domid`.  Returns 0, `-EEXIST`, `-EBUSY` (too many
@@ -307,10 +313,7 @@ pub unsafe extern "C" fn carrefour_engine_enable(e: *mut CarrefourEngine, domid:
     let Some(engine) = (unsafe { engine_mut(e) }) else {
         return -EINVAL;
     };
-    match engine.enable(DomId(domid)) {
-        Ok(()) => 0,
-        Err(err) => errno_of(err),
-    }
+    rc_of(engine.enable(DomId(domid)))
 }
 
 /// Stops managing `domid`.  Returns 0, `-ENOENT` (not enabled) or
@@ -324,10 +327,7 @@ pub unsafe extern "C" fn carrefour_engine_disable(e: *mut CarrefourEngine, domid
     let Some(engine) = (unsafe { engine_mut(e) }) else {
         return -EINVAL;
     };
-    match engine.disable(DomId(domid)) {
-        Ok(()) => 0,
-        Err(err) => errno_of(err),
-    }
+    rc_of(engine.disable(DomId(domid)))
 }
 
 /// Sets parameters of `domid`, all or nothing.  Returns 0, `-EINVAL` (bad
@@ -348,15 +348,7 @@ pub unsafe extern "C" fn carrefour_engine_set_params(
     else {
         return -EINVAL;
     };
-    let mut buf = [(0u32, 0u64); 32];
-    let n = match assignments(params, &mut buf) {
-        Ok(n) => n,
-        Err(rc) => return rc,
-    };
-    match engine.set_params(DomId(domid), buf.get(..n).unwrap_or(&[])) {
-        Ok(()) => 0,
-        Err(err) => errno_of(err),
-    }
+    with_assignments(params, |a| engine.set_params(DomId(domid), a))
 }
 
 /// Fills the engine's part of `*out` for `domid`: info (but `enabled`,
