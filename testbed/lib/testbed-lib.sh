@@ -12,6 +12,7 @@
 #   guest_wait NAME REGEX SECONDS  waits for a console line of NAME
 #   node_pages NAME                "node0=PAGES node1=PAGES ..." from
 #                                  Xen's debug key 'u'
+#   node_free                      "node0=MB node1=MB ...": free memory
 #   finish                         exit status: 0 unless a check failed
 
 GUEST_KERNEL=/testbed/guest/vmlinux
@@ -124,6 +125,15 @@ node_pages() {
             }
         }
         END { if (out == "") exit 1; print out }'
+}
+
+# node_free: "node0=MB node1=MB": free memory per node, from the
+# numa_info table of `xl info -n`.
+node_free() {
+    xl info -n | awk '/^numa_info/ { on = 1; next }
+        on && /^ *[0-9]+: / { printf "%snode%s=%s", sep, $1 + 0, $3; sep = " " }
+        on && /^[a-z_]+ +:/ { on = 0 }
+        END { print "" }'
 }
 
 # pages_mostly_on NODE "node0=N node1=M": succeeds when at least

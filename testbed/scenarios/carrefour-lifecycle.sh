@@ -9,12 +9,6 @@
 #     next guest runs, and every node gets its free memory back.
 . /testbed/lib.sh
 
-node_free() {
-    xl info -n | awk '/^numa_info/ { on = 1; next }
-        on && /^ *[0-9]+: / { printf "%snode%s=%s", sep, $1 + 0, $3; sep = " " }
-        on && /^[a-z_]+ +:/ { on = 0 }
-        END { print "" }'
-}
 total_pages() { node_pages "$1" | tr ' ' '\n' | awk -F= '{ t += $2 } END { print t }'; }
 # Pages moved so far (libxl's JSON leaves out counters that are 0).
 moved() {

@@ -7,14 +7,6 @@
 # free memory of each node must be what it was before (nothing leaked).
 . /testbed/lib.sh
 
-# Free memory per node (MB), from `xl info -n`'s numa_info table.
-node_free() {
-    xl info -n | awk '/^numa_info/ { on = 1; next }
-        on && /^ *[0-9]+: / { printf "%snode%s=%s", sep, $1 + 0, $3; sep = " " }
-        on && /^[a-z_]+ +:/ { on = 0 }
-        END { print "" }'
-}
-
 free_before=$(node_free)
 say "free memory before the guest (MB): $free_before"
 
