@@ -12,6 +12,7 @@ PACKAGES=(
     cpio xz-utils       # initramfs packing; vmlinuz is xz-compressed
     gcc libc6-dev make  # memwork, linked statically
     binutils            # readelf: checks the extracted vmlinux
+    python3-minimal     # run.sh types debug keys on Xen's console at a timeout
 )
 
 missing=()

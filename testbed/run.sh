@@ -101,6 +101,36 @@ judge() {
     return $verdict
 }
 
+# xen_state_dump SOCKET: types on Xen's serial console what a developer
+# would when a scenario hangs: CTRL-a three times (input to Xen), then the
+# debug keys for every CPU's registers and stack ('d'), dom0's vCPUs
+# ('0'), domains and vCPUs ('q'), the scheduler's run queues ('r') and
+# Carrefour's state ('k').  The answers land in the log like the rest.
+DUMP_KEYS=0dqrk
+xen_state_dump() {
+    step "timed out: asking Xen for its state (debug keys $DUMP_KEYS)"
+    python3 - "$1" "$DUMP_KEYS" <<'PY' || step "could not type on Xen's console"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(0.2)
+def drain(seconds):
+    # Read what Xen answers (QEMU logs it too): a full socket would stall
+    # the emulated UART.
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            if not s.recv(65536):
+                return
+        except socket.timeout:
+            pass
+for key in b"\x01\x01\x01" + sys.argv[2].encode():
+    s.sendall(bytes([key]))
+    drain(3)
+drain(5)
+PY
+}
+
 passed=0 failed=0
 # QEMU never outlives this script, however it ends.
 qemu_pid= tail_pid=
@@ -134,7 +164,8 @@ for name in "$@"; do
     qemu-system-x86_64 "${QEMU_MACHINE[@]}" \
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE $xen_args)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
-        -serial "file:$log" </dev/null >"$rundir/qemu.out" 2>&1 &
+        -chardev "socket,id=com1,path=$rundir/serial.sock,server=on,wait=off,logfile=$log" \
+        -serial chardev:com1 </dev/null >"$rundir/qemu.out" 2>&1 &
     qemu_pid=$!
     tail_pid=
     if [ "${TESTBED_VERBOSE:-0}" = 1 ]; then
@@ -142,7 +173,7 @@ for name in "$@"; do
     fi
 
     # Wait for: QEMU exiting, the end marker (+ grace), or the timeout.
-    outcome=timeout done_at= seen=
+    outcome=timeout done_at= seen= hung_at=
     while kill -0 $qemu_pid 2>/dev/null; do
         now=$(date +%s)
         if [ -z "$done_at" ] && grep -Eq "$END_MARKER|$DEAD_MARKER" "$log"; then
@@ -160,6 +191,8 @@ for name in "$@"; do
         sleep 1
     done
     if kill -0 $qemu_pid 2>/dev/null; then
+        hung_at=$(wc -l < "$log")
+        [ "$outcome" = timeout ] && xen_state_dump "$rundir/serial.sock"
         kill $qemu_pid 2>/dev/null || true
         sleep 1
         kill -9 $qemu_pid 2>/dev/null || true
@@ -178,8 +211,9 @@ for name in "$@"; do
         passed=$((passed + 1))
     else
         step "$name: FAIL (log: $log)"
-        [ "$outcome" = timeout ] && echo "  timed out; last lines of the log:" &&
-            tail -n 15 "$log.txt" | sed 's/^/  | /'
+        [ "$outcome" = timeout ] &&
+            echo "  timed out; last lines of the log before Xen's state dump:" &&
+            head -n "$hung_at" "$log.txt" | tail -n 15 | sed 's/^/  | /'
         failed=$((failed + 1))
     fi
 done
