@@ -13,6 +13,8 @@
 #   node_pages NAME                "node0=PAGES node1=PAGES ..." from
 #                                  Xen's debug key 'u'
 #   node_free                      "node0=MB node1=MB ...": free memory
+#   total_pages NAME               NAME's pages, all nodes together
+#   moved NAME                     pages Carrefour has moved in NAME
 #   finish                         exit status: 0 unless a check failed
 
 GUEST_KERNEL=/testbed/guest/vmlinux
@@ -134,6 +136,19 @@ node_free() {
         on && /^ *[0-9]+: / { printf "%snode%s=%s", sep, $1 + 0, $3; sep = " " }
         on && /^[a-z_]+ +:/ { on = 0 }
         END { print "" }'
+}
+
+# total_pages NAME: NAME's pages on all nodes together (from node_pages).
+total_pages() {
+    node_pages "$1" | tr ' ' '\n' | awk -F= '{ t += $2 } END { print t }'
+}
+
+# moved NAME: pages Carrefour has moved in NAME so far (libxl's JSON
+# leaves out counters that are 0).
+moved() {
+    local m
+    m=$(xl carrefour-info -j "$1" | sed -n 's/.*"pages_moved": \([0-9]*\).*/\1/p' | head -1)
+    echo "${m:-0}"
 }
 
 # pages_mostly_on NODE "node0=N node1=M": succeeds when at least
