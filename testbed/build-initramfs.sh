@@ -22,6 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 BUILD=${TESTBED_BUILD:-$top/build/testbed}
+BUILD=$(realpath -m "$BUILD")   # the scripts change directory
 T0=${TESTBED_T0:-$(date +%s.%N)}
 step() { awk -v t0="$T0" -v now="$(date +%s.%N)" -v msg="$*" \
             'BEGIN { printf "testbed: [%5.1fs] %s\n", now - t0, msg }'; }

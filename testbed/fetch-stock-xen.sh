@@ -8,6 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${TESTBED_BUILD:-$here/../build/testbed}
+BUILD=$(realpath -m "$BUILD")   # the scripts change directory
 debs=$BUILD/debs
 out=$BUILD/stock
 

@@ -14,6 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 testbed=$(cd "$here/.." && pwd)
 top=$(cd "$testbed/.." && pwd)
 BUILD=${TESTBED_BUILD:-$top/build/testbed}
+BUILD=$(realpath -m "$BUILD")   # the scripts change directory
 OUT=$BUILD/bench/native
 die() { echo "bench: error: $*" >&2; exit 1; }
 

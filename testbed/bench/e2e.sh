@@ -52,6 +52,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 testbed=$(cd "$here/.." && pwd)
 top=$(cd "$testbed/.." && pwd)
 BUILD=${TESTBED_BUILD:-$top/build/testbed}
+BUILD=$(realpath -m "$BUILD")   # the scripts change directory
 OUT=$BUILD/bench
 T0=$(date +%s.%N)
 step() { awk -v t0="$T0" -v now="$(date +%s.%N)" -v msg="$*" \
