@@ -399,8 +399,10 @@ impl Engine {
 
     /// Stops managing `id` and frees its memory.
     pub fn disable(&mut self, id: DomId) -> Result<(), EngineError> {
-        let slot = self.slot(id).ok_or(EngineError::UnknownDomain(id))?;
-        self.domains.remove(slot);
+        self.slot(id).ok_or(EngineError::UnknownDomain(id))?;
+        // Dropped where it lies: `Vec::remove` would return the (large)
+        // state by value, a 3.4 KB stack frame inside Xen.
+        self.domains.retain(|d| d.id != id);
         self.stats.domains = self.domains.len() as u64;
         Ok(())
     }
