@@ -7,6 +7,8 @@
 #   make e2e              every scenario in testbed/scenarios; ends with
 #                         "N passed, N failed"
 #   make e2e TESTBED_SCENARIOS="boot guest-placement"   some of them
+#   make soak             the soak-* scenarios: long, repetitive, not in
+#                         `make test` (hunting rare failures)
 #
 # XEN_IMAGE_DIR picks the Xen under test: a directory with `xen` (multiboot
 # ELF or gzipped) and `tools/` (DESTDIR root of the toolstack).  Left
@@ -14,13 +16,15 @@
 # produced out/image/xen and out/image/tools/, else Debian 12's stock Xen
 # 4.17 unpacked into build/testbed/stock.
 
-TESTBED_SCENARIOS ?= $(sort $(basename $(notdir $(wildcard testbed/scenarios/*.sh))))
+ALL_SCENARIOS := $(sort $(basename $(notdir $(wildcard testbed/scenarios/*.sh))))
+TESTBED_SCENARIOS ?= $(filter-out soak-%,$(ALL_SCENARIOS))
+SOAK_SCENARIOS ?= $(filter soak-%,$(ALL_SCENARIOS))
 XEN_IMAGE_DIR ?=
 ifneq ($(XEN_IMAGE_DIR),)
 export XEN_IMAGE_DIR
 endif
 
-.PHONY: testbed testbed-deps memwork-test e2e demo
+.PHONY: testbed testbed-deps memwork-test e2e soak demo
 testbed-deps:
 	@testbed/deps.sh
 
@@ -34,6 +38,11 @@ testbed: testbed-deps memwork-test
 # date, a second or two) first.
 e2e: image testbed
 	@testbed/run.sh $(TESTBED_SCENARIOS)
+
+# Long runs after rare failures (minutes each); a timeout leaves Xen's
+# state dump in the log.
+soak: image testbed
+	@testbed/run.sh $(SOAK_SCENARIOS)
 
 # The main job: the rebuilt Xen on the two-node test bed, Carrefour moving
 # a guest's pages, and a summary a person can read.
