@@ -49,8 +49,6 @@ xl dmesg -c >/dev/null
 xl debug-keys k
 xl dmesg | sed -n '/dumping Carrefour/,$p'
 xl carrefour-info g1
-# Known issue (README): switch Carrefour off before the guest powers off.
-check "xl carrefour-disable g1" xl carrefour-disable g1
 
 check "memwork in g1 finishes without errors" \
     guest_wait g1 'memwork: final .* errors=0 ' 150
