@@ -138,6 +138,7 @@ qemu_pid= tail_pid=
 cleanup() {
     local p
     for p in $qemu_pid $tail_pid; do kill "$p" 2>/dev/null || true; done
+    [ -z "${sock:-}" ] || rm -f "$sock"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -158,6 +159,8 @@ for name in "$@"; do
     (cd "$rundir/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$rundir/scenario.cpio"
     cat "$DOM0_INITRD" "$rundir/scenario.cpio" > "$rundir/dom0-initrd.cpio"
 
+    # A UNIX socket's path must stay short (108 bytes): not under $BUILD.
+    sock=/tmp/testbed-$$-$name.sock
     step "$name: booting (timeout ${timeout_s}s, log $log)"
     start=$(date +%s)
     : > "$log"
@@ -165,7 +168,7 @@ for name in "$@"; do
     qemu-system-x86_64 "${QEMU_MACHINE[@]}" \
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE $xen_args)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
-        -chardev "socket,id=com1,path=$rundir/serial.sock,server=on,wait=off,logfile=$log" \
+        -chardev "socket,id=com1,path=$sock,server=on,wait=off,logfile=$log" \
         -serial chardev:com1 </dev/null >"$rundir/qemu.out" 2>&1 &
     qemu_pid=$!
     tail_pid=
@@ -193,7 +196,7 @@ for name in "$@"; do
     done
     if kill -0 $qemu_pid 2>/dev/null; then
         hung_at=$(wc -l < "$log")
-        [ "$outcome" = timeout ] && xen_state_dump "$rundir/serial.sock"
+        [ "$outcome" = timeout ] && xen_state_dump "$sock"
         kill $qemu_pid 2>/dev/null || true
         sleep 1
         kill -9 $qemu_pid 2>/dev/null || true
@@ -204,6 +207,7 @@ for name in "$@"; do
     wait $qemu_pid 2>/dev/null || true
     [ -n "$tail_pid" ] && { kill $tail_pid 2>/dev/null || true; wait $tail_pid 2>/dev/null || true; }
     qemu_pid= tail_pid=
+    rm -f "$sock"
     step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
     [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
 
