@@ -132,7 +132,25 @@ drain(5)
 PY
 }
 
-passed=0 failed=0
+# digest NAME LOG OUTCOME: what a reader of CI's output needs about a
+# failed scenario when only the end of that output is kept: the rules
+# that failed, and the log's lines before each failed check (at most
+# DIGEST_CHECKS of them) or, with none, the last lines of the log.
+DIGEST_CHECKS=3
+DIGEST_CONTEXT=12
+digest() {
+    local name=$1 clean=$2.txt outcome=$3 at
+    echo "--- $name: $outcome; failed rules and what led to them"
+    grep -E '^  FAIL ' "$BUILD/logs/$name.verdict" || true
+    for at in $(grep -nE '^check FAIL' "$clean" | head -n $DIGEST_CHECKS | cut -d: -f1); do
+        echo "  log lines $((at > DIGEST_CONTEXT ? at - DIGEST_CONTEXT : 1))-$at:"
+        head -n "$at" "$clean" | tail -n $((DIGEST_CONTEXT + 1)) | sed 's/^/  | /'
+    done
+    grep -qE '^check FAIL' "$clean" ||
+        { echo "  last lines of the log:"; tail -n $DIGEST_CONTEXT "$clean" | sed 's/^/  | /'; }
+}
+
+passed=0 failed=0 digests=
 # QEMU never outlives this script, however it ends.
 qemu_pid= tail_pid=
 cleanup() {
@@ -211,7 +229,7 @@ for name in "$@"; do
     step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
     [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
 
-    if judge "$expect" "$log"; then
+    if judge "$expect" "$log" | tee "$BUILD/logs/$name.verdict"; then
         step "$name: PASS"
         passed=$((passed + 1))
     else
@@ -220,7 +238,10 @@ for name in "$@"; do
             echo "  timed out; last lines of the log before Xen's state dump:" &&
             head -n "$hung_at" "$log.txt" | tail -n 15 | sed 's/^/  | /'
         failed=$((failed + 1))
+        digests="$digests$(digest "$name" "$log" "$outcome")
+"
     fi
 done
+[ -z "$digests" ] || printf '\nfailed scenarios:\n%s' "$digests"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
