@@ -13,6 +13,8 @@
 #   TESTBED_TIMEOUT default timeout in seconds (an .expect may set its own)
 #   XEN_CMDLINE_EXTRA, DOM0_CMDLINE_EXTRA   appended to the command lines
 #   TESTBED_VERBOSE=1 echo the serial log while it is written
+#   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
+#                   thread per vCPU) or single (one for all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -26,7 +28,7 @@ step() { awk -v t0="$TESTBED_T0" -v now="$(date +%s.%N)" -v msg="$*" \
 # sockets of two cores, one socket and 2 GiB per NUMA node.  AMD SVM with
 # nested paging lets Xen run PVH guests with HAP under TCG.
 QEMU_MACHINE=(
-    -machine q35 -accel tcg,thread=multi,tb-size=512
+    -machine q35 -accel tcg,thread=${TESTBED_TCG_THREAD:-multi},tb-size=512
     -cpu qemu64,+svm,+npt,+rdrand
     -smp 4,sockets=2,cores=2,threads=1 -m 4G
     -object memory-backend-ram,id=m0,size=2G
