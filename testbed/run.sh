@@ -13,6 +13,8 @@
 #   TESTBED_TIMEOUT default timeout in seconds (an .expect may set its own)
 #   XEN_CMDLINE_EXTRA, DOM0_CMDLINE_EXTRA   appended to the command lines
 #   TESTBED_VERBOSE=1 echo the serial log while it is written
+#   TESTBED_RETRIES how many times a scenario runs again after a guest
+#                   crash that left Xen and dom0 alive (default 1)
 #   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
 #                   thread per vCPU) or single (one for all)
 set -euo pipefail
@@ -152,7 +154,20 @@ digest() {
         { echo "  last lines of the log:"; tail -n $DIGEST_CONTEXT "$clean" | sed 's/^/  | /'; }
 }
 
-passed=0 failed=0 digests=
+# guest_crash_only LOG: succeeds, printing the crash's first line, when a
+# guest crashed (a triple fault, or its kernel panicked) while Xen and
+# dom0 did not, and no guest saw corrupted data.  QEMU's emulation of SVM
+# crashes a guest now and then, with Debian's stock Xen as well (README
+# "Known issues"); such a scenario is run again, at most RETRIES times,
+# and the summary lists every crash that made it run again.
+GUEST_CRASH='d[0-9]+v[0-9]+ Triple fault|^\[[^]]+\] .*Kernel panic - not syncing'
+HOST_DEATH='Panic on CPU|Hardware Dom0 crashed|FATAL TRAP|^\[ *[0-9.]+\] (Kernel panic|BUG: unable to handle)|memwork: .*errors=[1-9]|memwork: ERROR'
+RETRIES=${TESTBED_RETRIES:-1}
+guest_crash_only() {
+    ! grep -Eq -- "$HOST_DEATH" "$1" && grep -Em1 -- "$GUEST_CRASH" "$1" | cut -c1-120
+}
+
+passed=0 failed=0 digests= retried=
 # QEMU never outlives this script, however it ends.
 qemu_pid= tail_pid=
 cleanup() {
@@ -163,14 +178,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$BUILD/logs" "$BUILD/run"
-for name in "$@"; do
-    script=$here/scenarios/$name.sh
-    expect=$here/scenarios/$name.expect
-    log=$BUILD/logs/$name.log
-    timeout_s=$(sed -n 's/^timeout:[[:space:]]*\([0-9]*\).*/\1/p' "$expect" | head -1)
-    timeout_s=${timeout_s:-$DEFAULT_TIMEOUT_S}
-    xen_args=$(sed -n 's/^xen-args:[[:space:]]*//p' "$expect" | tr '\n' ' ')
-
+# attempt: boots the scenario $name once and judges its log; succeeds
+# when it passed.  Sets outcome (done, exited, exited early, timeout).
+attempt() {
     # The scenario rides in a small cpio appended to dom0's initramfs.
     rundir=$BUILD/run/$name
     rm -rf "$rundir" && mkdir -p "$rundir/root/testbed"
@@ -231,8 +241,30 @@ for name in "$@"; do
     step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
     [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
 
-    if judge "$expect" "$log" | tee "$BUILD/logs/$name.verdict"; then
-        step "$name: PASS"
+    judge "$expect" "$log" | tee "$BUILD/logs/$name.verdict"
+}
+
+for name in "$@"; do
+    script=$here/scenarios/$name.sh
+    expect=$here/scenarios/$name.expect
+    log=$BUILD/logs/$name.log
+    timeout_s=$(sed -n 's/^timeout:[[:space:]]*\([0-9]*\).*/\1/p' "$expect" | head -1)
+    timeout_s=${timeout_s:-$DEFAULT_TIMEOUT_S}
+    xen_args=$(sed -n 's/^xen-args:[[:space:]]*//p' "$expect" | tr '\n' ' ')
+    rm -f "$log".try*.txt
+
+    try=1 ok=
+    while :; do
+        attempt && { ok=1; break; }
+        [ "$try" -le "$RETRIES" ] && crash=$(guest_crash_only "$log.txt") || break
+        cp "$log.txt" "$log.try$try.txt"
+        step "$name: a guest crashed, Xen and dom0 did not ($crash): once more"
+        retried="$retried  $name, try $try: $crash (log $log.try$try.txt)
+"
+        try=$((try + 1))
+    done
+    if [ -n "$ok" ]; then
+        step "$name: PASS$([ "$try" = 1 ] || echo " (try $try)")"
         passed=$((passed + 1))
     else
         step "$name: FAIL (log: $log)"
@@ -245,5 +277,7 @@ for name in "$@"; do
     fi
 done
 [ -z "$digests" ] || printf '\nfailed scenarios:\n%s' "$digests"
+[ -z "$retried" ] ||
+    printf '\nrun again after a guest crash (README "Known issues"):\n%s' "$retried"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
