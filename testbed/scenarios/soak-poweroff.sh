@@ -3,9 +3,10 @@
 # not pinned (the scheduler moves them between the nodes, so pages move
 # back and forth) and stress settings (short epochs, no cooldown, no
 # freeze), each running memwork for a few seconds and powering itself off
-# with Carrefour on.  It was written after a Xen panic seen twice at such
-# a poweroff (credit2's "Assertion 'cpu < nr_cpu_ids' failed" in
-# migrate(), README "Known issues"); a hang leaves Xen's state dump in the
+# with Carrefour on.  It was written after a Xen panic seen at such
+# poweroffs (credit2's "Assertion 'cpu < nr_cpu_ids' failed" in
+# migrate()), since explained and fixed by patch 0009 (README "Known
+# issues", and soak-vcpu-teardown); a hang leaves Xen's state dump in the
 # log (run.sh).  Under emulation the stress settings make the guests slow:
 # their deadlines are generous.
 . /testbed/lib.sh
