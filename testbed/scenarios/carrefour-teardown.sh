@@ -25,13 +25,23 @@ hop() {
     xl vcpu-pin "$1" all node:$node node:$node
 }
 
-# migrating NAME SECONDS: hops NAME's vCPUs and waits until Carrefour has
+# away NAME: the node that holds fewer of NAME's pages.
+away() {
+    node_pages "$1" | awk '{ split($1, a, "="); split($2, b, "=");
+                             print (a[2] + 0 > b[2] + 0) ? 1 : 0 }'
+}
+
+# migrating NAME SECONDS: moves NAME's vCPUs to the node that holds fewer
+# of its pages (alternating blindly can leave nothing to move: the pages
+# may not have followed the last hop yet) and waits until Carrefour has
 # moved more of its pages; succeeds once it has (moves are then in
 # flight: every epoch proposes more).
 migrating() {
     local before deadline
     before=$(moved "$1")
-    hop "$1"
+    node=$(away "$1")
+    eval "node_of_$1=$node"
+    xl vcpu-pin "$1" all node:$node node:$node
     deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
     while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
         sleep 1
