@@ -14,7 +14,7 @@
 #   XEN_CMDLINE_EXTRA, DOM0_CMDLINE_EXTRA   appended to the command lines
 #   TESTBED_VERBOSE=1 echo the serial log while it is written
 #   TESTBED_RETRIES how many times a scenario runs again after a guest
-#                   crash that left Xen and dom0 alive (default 1)
+#                   crash that left Xen and dom0 alive (default 2)
 #   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
 #                   thread per vCPU) or single (one for all)
 set -euo pipefail
@@ -162,7 +162,7 @@ digest() {
 # and the summary lists every crash that made it run again.
 GUEST_CRASH='d[0-9]+v[0-9]+ Triple fault|^\[[^]]+\] .*Kernel panic - not syncing'
 HOST_DEATH='Panic on CPU|Hardware Dom0 crashed|FATAL TRAP|^\[ *[0-9.]+\] (Kernel panic|BUG: unable to handle)|memwork: .*errors=[1-9]|memwork: ERROR'
-RETRIES=${TESTBED_RETRIES:-1}
+RETRIES=${TESTBED_RETRIES:-2}
 guest_crash_only() {
     ! grep -Eq -- "$HOST_DEATH" "$1" && grep -Em1 -- "$GUEST_CRASH" "$1" | cut -c1-120
 }
