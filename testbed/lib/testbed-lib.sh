@@ -85,11 +85,13 @@ console_copy() {
 }
 
 # guest_wait NAME REGEX SECONDS: succeeds once NAME's console shows REGEX.
+# Looks at least once, however short SECONDS is.
 guest_wait() {
     local log=$CONSOLE_DIR/guest-$1.log deadline
     deadline=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+    while :; do
         grep -Eq "$2" "$log" 2>/dev/null && return 0
+        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || break
         sleep 1
     done
     say "timed out after $3 s waiting for /$2/ on $1's console"
@@ -99,8 +101,9 @@ guest_wait() {
 # guest_gone NAME SECONDS: succeeds once NAME no longer exists.
 guest_gone() {
     local deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+    while :; do
         xl domid "$1" >/dev/null 2>&1 || return 0
+        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || break
         sleep 1
     done
     return 1
