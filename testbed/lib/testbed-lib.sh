@@ -9,6 +9,10 @@
 #   guest_create NAME [XL-LINE...] creates a PVH guest running memwork
 #                                  and copies its console to the log,
 #                                  each line prefixed "[NAME] "
+#   within SECONDS CMD...          succeeds once CMD does (tried at
+#                                  least once, then every second)
+#   not CMD...                     succeeds when CMD fails
+#   exists NAME                    a domain called NAME exists
 #   guest_wait NAME REGEX SECONDS  waits for a console line of NAME
 #   node_pages NAME                "node0=PAGES node1=PAGES ..." from
 #                                  Xen's debug key 'u'
@@ -84,30 +88,30 @@ console_copy() {
     done
 }
 
-# guest_wait NAME REGEX SECONDS: succeeds once NAME's console shows REGEX.
-# Looks at least once, however short SECONDS is.
-guest_wait() {
-    local log=$CONSOLE_DIR/guest-$1.log deadline
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
+# within SECONDS CMD...: succeeds once CMD succeeds; tries at least once,
+# however short SECONDS is (a deadline tested first can pass before the
+# first try when the second ticks), then once a second until SECONDS.
+within() {
+    local deadline=$(( $(cut -d. -f1 /proc/uptime) + $1 ))
+    shift
     while :; do
-        grep -Eq "$2" "$log" 2>/dev/null && return 0
-        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || break
+        "$@" && return 0
+        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || return 1
         sleep 1
     done
+}
+
+# guest_wait NAME REGEX SECONDS: succeeds once NAME's console shows REGEX.
+guest_wait() {
+    within "$3" grep -Eq "$2" "$CONSOLE_DIR/guest-$1.log" 2>/dev/null && return 0
     say "timed out after $3 s waiting for /$2/ on $1's console"
     return 1
 }
 
 # guest_gone NAME SECONDS: succeeds once NAME no longer exists.
-guest_gone() {
-    local deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
-    while :; do
-        xl domid "$1" >/dev/null 2>&1 || return 0
-        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || break
-        sleep 1
-    done
-    return 1
-}
+exists() { xl domid "$1" >/dev/null 2>&1; }
+guest_gone() { within "$2" not exists "$1"; }
+not() { ! "$@"; }
 
 # node_pages NAME: prints "node0=N node1=M" (pages of NAME on each node)
 # from the 'u' debug key's dump in Xen's console ring.

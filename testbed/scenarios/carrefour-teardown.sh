@@ -16,11 +16,11 @@
 # Carrefour as fast as it goes: short epochs, no cooldown, no freeze.
 STRESS="epoch_ms=200 cooldown_epochs=0 freeze_epochs=0 budget_pages=16777216"
 
-# hop NAME: moves NAME's vCPUs to the other node (NODE_OF_NAME keeps
-# track), so that Carrefour has pages to move.
+# hop NAME [NODE]: moves NAME's vCPUs to NODE, by default the other node
+# (NODE_OF_NAME keeps track), so that Carrefour has pages to move.
 hop() {
     eval "node=\${node_of_$1:-0}"
-    node=$((1 - node))
+    node=${2:-$((1 - node))}
     eval "node_of_$1=$node"
     xl vcpu-pin "$1" all node:$node node:$node
 }
@@ -39,35 +39,22 @@ away() {
 migrating() {
     local before deadline
     before=$(moved "$1")
-    node=$(away "$1")
-    eval "node_of_$1=$node"
-    xl vcpu-pin "$1" all node:$node node:$node
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-        sleep 1
-        [ "$(moved "$1")" -gt "$before" ] && {
-            say "$1: moving pages (moved $(moved "$1"), vCPUs on node $node)"
-            return 0
-        }
-    done
+    hop "$1" "$(away "$1")"
+    within "$2" moved_since "$1" "$before" && {
+        say "$1: moving pages (moved $(moved "$1"), vCPUs on node $node)"
+        return 0
+    }
     say "$1: no page moved in $2 s"
     return 1
 }
+moved_since() { [ "$(moved "$1")" -gt "$2" ]; }
 
 # memwork_lines NAME: memwork's progress lines on NAME's console so far.
 memwork_lines() { grep -c 'memwork: t=' "$CONSOLE_DIR/guest-$1.log" 2>/dev/null || true; }
 
 # progresses NAME SECONDS: NAME's memwork prints another progress line.
-progresses() {
-    local n deadline
-    n=$(memwork_lines "$1")
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 ))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-        [ "$(memwork_lines "$1")" -gt "$n" ] && return 0
-        sleep 1
-    done
-    return 1
-}
+progresses() { within "$2" more_lines "$1" "$(memwork_lines "$1")"; }
+more_lines() { [ "$(memwork_lines "$1")" -gt "$2" ]; }
 
 no_corruption() {
     ! grep -Eq "memwork: .*errors=[1-9]|memwork: ERROR" "$CONSOLE_DIR/guest-$1.log"
@@ -78,15 +65,11 @@ mem_mb() { xl list "$1" | awk 'NR == 2 { print $3 }'; }
 
 # mem_reaches NAME MB SECONDS: NAME's memory is MB (the balloon got there).
 mem_reaches() {
-    local deadline
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + $3 ))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-        [ "$(mem_mb "$1")" = "$2" ] && return 0
-        sleep 1
-    done
+    within "$3" mem_is "$1" "$2" && return 0
     say "$1 has $(mem_mb "$1") MB, not $2, after $3 s"
     return 1
 }
+mem_is() { [ "$(mem_mb "$1")" = "$2" ]; }
 
 free_before=$(node_free)
 say "free memory before the guests (MB): $free_before"
