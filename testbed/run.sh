@@ -17,6 +17,7 @@
 #                   crash that left Xen and dom0 alive (default 2)
 #   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
 #                   thread per vCPU) or single (one for all)
+#   TESTBED_QEMU    the QEMU to run (default qemu-system-x86_64 from PATH)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -195,7 +196,7 @@ attempt() {
     start=$(date +%s)
     : > "$log"
     # A comma inside a multiboot module's command line is written ",,".
-    qemu-system-x86_64 "${QEMU_MACHINE[@]}" \
+    "${TESTBED_QEMU:-qemu-system-x86_64}" "${QEMU_MACHINE[@]}" \
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE $xen_args)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
         -chardev "socket,id=com1,path=$sock,server=on,wait=off,logfile=$log" \

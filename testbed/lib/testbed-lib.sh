@@ -19,6 +19,8 @@
 #   node_free                      "node0=MB node1=MB ...": free memory
 #   total_pages NAME               NAME's pages, all nodes together
 #   moved NAME                     pages Carrefour has moved in NAME
+#   hop NAME [NODE]                pins NAME's vCPUs (hard and soft) to
+#                                  NODE, by default the other node
 #   finish                         exit status: 0 unless a check failed
 
 GUEST_KERNEL=/testbed/guest/vmlinux
@@ -156,6 +158,16 @@ moved() {
     local m
     m=$(xl carrefour-info -j "$1" | sed -n 's/.*"pages_moved": \([0-9]*\).*/\1/p' | head -1)
     echo "${m:-0}"
+}
+
+# hop NAME [NODE]: pins NAME's vCPUs to NODE, by default the other node
+# than the last hop's (node_of_NAME keeps track; 0 at first), so that
+# Carrefour has pages to move.  Sets $node.
+hop() {
+    eval "node=\${node_of_$1:-0}"
+    node=${2:-$((1 - node))}
+    eval "node_of_$1=$node"
+    xl vcpu-pin "$1" all node:$node node:$node
 }
 
 # pages_mostly_on NODE "node0=N node1=M": succeeds when at least

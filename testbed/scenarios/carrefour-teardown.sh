@@ -16,15 +16,6 @@
 # Carrefour as fast as it goes: short epochs, no cooldown, no freeze.
 STRESS="epoch_ms=200 cooldown_epochs=0 freeze_epochs=0 budget_pages=16777216"
 
-# hop NAME [NODE]: moves NAME's vCPUs to NODE, by default the other node
-# (NODE_OF_NAME keeps track), so that Carrefour has pages to move.
-hop() {
-    eval "node=\${node_of_$1:-0}"
-    node=${2:-$((1 - node))}
-    eval "node_of_$1=$node"
-    xl vcpu-pin "$1" all node:$node node:$node
-}
-
 # away NAME: the node that holds fewer of NAME's pages.
 away() {
     node_pages "$1" | awk '{ split($1, a, "="); split($2, b, "=");
