@@ -1,7 +1,8 @@
 /*
  * domctl-from-domu: XEN_DOMCTL_carrefour_op issued from an unprivileged
- * guest must be refused by Xen's XSM check (the dummy policy: domctls are
- * for the control domain), with -EPERM, whatever the target domain.
+ * guest must be refused by Xen's XSM check, whatever the target domain:
+ * with -EPERM under the dummy policy (domctls are for the control domain),
+ * with -EACCES under FLASK (domU_t lacks domain2:carrefour_op).
  *
  * Runs as root in a PVH test-bed guest, with Linux's privcmd driver
  * loaded "unrestricted" (so that the kernel hands the hypercalls to Xen
@@ -12,12 +13,14 @@
  *   1. xen_version            proves the ioctl reaches Xen (a version);
  *   2. domctl, wrong version  proves domctls reach do_domctl (-EACCES,
  *                             checked before XSM);
- *   3. carrefour get_info on this guest's own domid   -> -EPERM;
- *   4. carrefour enable on domain 0                   -> -EPERM.
+ *   3. carrefour get_info on this guest's own domid   -> the refusal;
+ *   4. carrefour enable on domain 0                   -> the refusal.
  * Prints one line per call and a verdict; exits 0 only if 3 and 4 were
- * refused with EPERM by Xen (1 and 2 answered as expected).
+ * refused with the expected error by Xen (1 and 2 answered as expected).
  *
- * Usage: domctl-from-domu [MY-DOMID]   (default: "domid" from xenstore)
+ * Usage: domctl-from-domu [-e EPERM|EACCES] [MY-DOMID]
+ *   -e  the refusal expected (default EPERM, the dummy XSM policy's)
+ *   MY-DOMID defaults to "domid" from xenstore
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -179,12 +182,21 @@ static int xenstore_domid(void)
 
 int main(int argc, char **argv)
 {
-    long ret;
-    int fd, self, ok = 1;
+    long ret, refusal = -EPERM;
+    int fd, self, ok = 1, arg = 1;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    self = argc > 1 ? atoi(argv[1]) : xenstore_domid();
+    if (argc > arg + 1 && strcmp(argv[arg], "-e") == 0) {
+        if (strcmp(argv[arg + 1], "EACCES") == 0)
+            refusal = -EACCES;
+        else if (strcmp(argv[arg + 1], "EPERM") != 0) {
+            printf(PROG ": -e takes EPERM or EACCES, not %s\n", argv[arg + 1]);
+            return 2;
+        }
+        arg += 2;
+    }
+    self = argc > arg ? atoi(argv[arg]) : xenstore_domid();
     if (self <= 0) {
         printf(PROG ": cannot learn my domid (give it as an argument)\n");
         return 2;
@@ -225,19 +237,22 @@ int main(int argc, char **argv)
                        XEN_DOMCTL_CARREFOUR_OP_GET_INFO);
     printf(PROG ": carrefour get_info on domain %d: Xen returned %ld (%s)\n",
            self, ret, errname(ret));
-    if (ret != -EPERM)
+    if (ret != refusal)
         ok = 0;
 
     ret = carrefour_op(fd, XEN_DOMCTL_INTERFACE_VERSION, 0,
                        XEN_DOMCTL_CARREFOUR_OP_ENABLE);
     printf(PROG ": carrefour enable on domain 0: Xen returned %ld (%s)\n",
            ret, errname(ret));
-    if (ret != -EPERM)
+    if (ret != refusal)
         ok = 0;
 
-    printf(PROG ": %s\n", ok ? "PASS: a domU's carrefour_op is refused "
-                               "with EPERM"
-                             : "FAIL: expected EACCES, EPERM, EPERM");
+    if (ok)
+        printf(PROG ": PASS: a domU's carrefour_op is refused with %s\n",
+               errname(refusal));
+    else
+        printf(PROG ": FAIL: expected EACCES, %s, %s\n", errname(refusal),
+               errname(refusal));
     close(fd);
     return ok ? 0 : 1;
 }
