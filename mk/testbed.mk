@@ -9,6 +9,9 @@
 #   make e2e TESTBED_SCENARIOS="boot guest-placement"   some of them
 #   make soak             the soak-* scenarios: long, repetitive, not in
 #                         `make test` (hunting rare failures)
+#   make e2e-flask        the flask-* scenarios on out/image-flask (Xen
+#                         with FLASK, `make image-flask`); not in
+#                         `make test`
 #
 # XEN_IMAGE_DIR picks the Xen under test: a directory with `xen` (multiboot
 # ELF or gzipped) and `tools/` (DESTDIR root of the toolstack).  Left
@@ -17,14 +20,15 @@
 # 4.17 unpacked into build/testbed/stock.
 
 ALL_SCENARIOS := $(sort $(basename $(notdir $(wildcard testbed/scenarios/*.sh))))
-TESTBED_SCENARIOS ?= $(filter-out soak-%,$(ALL_SCENARIOS))
+TESTBED_SCENARIOS ?= $(filter-out soak-% flask-%,$(ALL_SCENARIOS))
 SOAK_SCENARIOS ?= $(filter soak-%,$(ALL_SCENARIOS))
+FLASK_SCENARIOS ?= $(filter flask-%,$(ALL_SCENARIOS))
 XEN_IMAGE_DIR ?=
 ifneq ($(XEN_IMAGE_DIR),)
 export XEN_IMAGE_DIR
 endif
 
-.PHONY: testbed testbed-deps memwork-test e2e soak demo
+.PHONY: testbed testbed-deps memwork-test e2e soak e2e-flask demo
 testbed-deps:
 	@testbed/deps.sh
 
@@ -43,6 +47,11 @@ e2e: image testbed
 # state dump in the log.
 soak: image testbed
 	@testbed/run.sh $(SOAK_SCENARIOS)
+
+# Carrefour under a FLASK policy: a second hypervisor build, so not in
+# `make test`.
+e2e-flask: image-flask testbed
+	@XEN_IMAGE_DIR=$(CURDIR)/out/image-flask testbed/run.sh $(FLASK_SCENARIOS)
 
 # The main job: the rebuilt Xen on the two-node test bed, Carrefour moving
 # a guest's pages, and a summary a person can read.
