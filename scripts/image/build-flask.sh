@@ -41,13 +41,7 @@ for c in $FLASK_CONFIG; do
 done
 
 log "building the FLASK hypervisor (make -j$JOBS)"
-# As build-xen.sh, with this tree's path.
-make_args=(XEN_TARGET_ARCH=x86_64 CARREFOUR_RUST_LIB="$RUST_LIB"
-    EXTRA_CFLAGS_XEN_CORE="-ffile-prefix-map=$FLASK_TREE=. -fdebug-prefix-map=$FLASK_TREE=.")
-make -j"$JOBS" "${make_args[@]}" >"$BUILD/xen-flask-build.log" 2>&1 || {
-    tail -40 "$BUILD/xen-flask-build.log" >&2
-    die "the FLASK hypervisor build failed (full log: build/xen-flask-build.log)"
-}
+make_xen "$FLASK_TREE" "$BUILD/xen-flask-build.log"
 
 rm -rf "$FLASK_OUT"
 mkdir -p "$FLASK_OUT"

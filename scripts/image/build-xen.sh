@@ -28,7 +28,8 @@ if [ ! -f .config ] || [ ! -f "$STAMPS/xen-config-input" ] ||
     printf '%s\n' "$config_input" >"$STAMPS/xen-config-input"
 fi
 
-inputs=$( { cat "$STAMPS/tree" .config; sha256sum "$RUST_LIB" "$self"; } |
+inputs=$( { cat "$STAMPS/tree" .config
+            sha256sum "$RUST_LIB" "$self" "$(dirname "$self")/common.sh"; } |
     sha256sum | cut -c1-16)
 if [ -f "$STAMPS/xen-built" ] && [ "$(cat "$STAMPS/xen-built")" = "$inputs" ] &&
    [ -f xen ] && [ -f xen-syms ] && [ -f xen.gz ]; then
@@ -38,14 +39,5 @@ fi
 rm -f "$STAMPS/xen-built"
 
 log "building the hypervisor (make -j$JOBS)"
-# The same arguments every time, or Xen's make rebuilds what they touch.
-# As Debian's rules: reproducible file names in the debug info.
-make_args=(XEN_TARGET_ARCH=x86_64 CARREFOUR_RUST_LIB="$RUST_LIB"
-    EXTRA_CFLAGS_XEN_CORE="-ffile-prefix-map=$TREE=. -fdebug-prefix-map=$TREE=.")
-# The default target builds xen, xen.gz, xen-syms and xen.efi, and runs
-# Xen's checks on them (check-endbr, --error-dup, orphan sections).
-make -j"$JOBS" "${make_args[@]}" >"$BUILD/xen-build.log" 2>&1 || {
-    tail -40 "$BUILD/xen-build.log" >&2
-    die "the hypervisor build failed (full log: build/xen-build.log)"
-}
+make_xen "$TREE" "$BUILD/xen-build.log"
 echo "$inputs" >"$STAMPS/xen-built"

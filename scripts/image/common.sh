@@ -32,6 +32,22 @@ XEN_DEBUG=${XEN_DEBUG:-y}
 log() { printf '[image] %s\n' "$*"; }
 die() { printf '[image] error: %s\n' "$*" >&2; exit 1; }
 
+# make_xen TREE LOG: builds the hypervisor in TREE/xen (its default
+# target: xen, xen.gz, xen-syms and xen.efi, and Xen's checks on them:
+# check-endbr, --error-dup, orphan sections), its output in LOG (under
+# build/).  The same arguments every time, or Xen's make rebuilds what
+# they touch; as Debian's rules, reproducible file names in the debug info.
+make_xen() {
+    local tree=$1 log=$2
+    make -C "$tree/xen" -j"$JOBS" XEN_TARGET_ARCH=x86_64 \
+        CARREFOUR_RUST_LIB="$RUST_LIB" \
+        EXTRA_CFLAGS_XEN_CORE="-ffile-prefix-map=$tree=. -fdebug-prefix-map=$tree=." \
+        >"$log" 2>&1 || {
+        tail -40 "$log" >&2
+        die "the hypervisor build in ${tree#$TOP/} failed (full log: ${log#$TOP/})"
+    }
+}
+
 # The patch names of the series, in order (comments and blank lines dropped).
 series_patches() {
     sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$PATCHES/series" | grep -v '^$' || true
