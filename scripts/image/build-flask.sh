@@ -25,13 +25,15 @@ CONFIG_XSM_FLASK_AVC_STATS=y'
 [ -f "$TREE/xen/.config" ] && [ -f "$OUT/xen" ] || die "run make image first"
 if ! command -v checkpolicy >/dev/null; then
     log "installing checkpolicy (builds the FLASK policy)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends checkpolicy >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends checkpolicy >/dev/null
 fi
 
 log "copying build/xen to build/xen-flask"
-# Objects keep their times: only what the configuration reaches rebuilds.
-rsync -a --delete "$TREE/" "$FLASK_TREE/"
+# A copy, so that make image's tree and its stamps stay as they are.
+rm -rf "$FLASK_TREE"
+cp -a "$TREE" "$FLASK_TREE"
 cd "$FLASK_TREE/xen"
 { grep -v -E '^(# )?CONFIG_XSM' .config; printf '%s\n' "$FLASK_CONFIG"; } >.config.new
 mv .config.new .config
