@@ -19,8 +19,13 @@
 #   node_free                      "node0=MB node1=MB ...": free memory
 #   total_pages NAME               NAME's pages, all nodes together
 #   moved NAME                     pages Carrefour has moved in NAME
+#   moved_since NAME N             NAME has more than N pages moved
 #   hop NAME [NODE]                pins NAME's vCPUs (hard and soft) to
 #                                  NODE, by default the other node
+#   hop_until_gone NAME SECONDS PERIOD
+#                                  hops NAME every PERIOD seconds until
+#                                  it is gone; sets $hops, $last_moved
+#   no_corruption NAME             memwork in NAME reported no error
 #   finish                         exit status: 0 unless a check failed
 
 GUEST_KERNEL=/testbed/guest/vmlinux
@@ -160,6 +165,8 @@ moved() {
     echo "${m:-0}"
 }
 
+moved_since() { [ "$(moved "$1")" -gt "$2" ]; }
+
 # hop NAME [NODE]: pins NAME's vCPUs to NODE, by default the other node
 # than the last hop's (node_of_NAME keeps track; 0 at first), so that
 # Carrefour has pages to move.  Sets $node.
@@ -168,6 +175,26 @@ hop() {
     node=${2:-$((1 - node))}
     eval "node_of_$1=$node"
     xl vcpu-pin "$1" all node:$node node:$node
+}
+
+# hop_until_gone NAME SECONDS PERIOD: hops NAME between the nodes every
+# PERIOD seconds until NAME no longer exists or SECONDS have passed (so
+# that moves are in flight when it goes).  Sets $hops, and $last_moved:
+# the most pages moved seen (moved says 0 once NAME is gone).
+hop_until_gone() {
+    local deadline=$(( $(cut -d. -f1 /proc/uptime) + $2 )) m
+    hops=0 last_moved=0
+    while exists "$1" && [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+        m=$(moved "$1" 2>/dev/null)
+        [ "${m:-0}" -gt "$last_moved" ] && last_moved=$m
+        hop "$1" 2>/dev/null && hops=$((hops + 1))
+        sleep "$3"
+    done
+}
+
+# no_corruption NAME: memwork in NAME has reported no error so far.
+no_corruption() {
+    ! grep -Eq "memwork: .*errors=[1-9]|memwork: ERROR" "$CONSOLE_DIR/guest-$1.log"
 }
 
 # pages_mostly_on NODE "node0=N node1=M": succeeds when at least

@@ -38,7 +38,6 @@ migrating() {
     say "$1: no page moved in $2 s"
     return 1
 }
-moved_since() { [ "$(moved "$1")" -gt "$2" ]; }
 
 # memwork_lines NAME: memwork's progress lines on NAME's console so far.
 memwork_lines() { grep -c 'memwork: t=' "$CONSOLE_DIR/guest-$1.log" 2>/dev/null || true; }
@@ -46,10 +45,6 @@ memwork_lines() { grep -c 'memwork: t=' "$CONSOLE_DIR/guest-$1.log" 2>/dev/null 
 # progresses NAME SECONDS: NAME's memwork prints another progress line.
 progresses() { within "$2" more_lines "$1" "$(memwork_lines "$1")"; }
 more_lines() { [ "$(memwork_lines "$1")" -gt "$2" ]; }
-
-no_corruption() {
-    ! grep -Eq "memwork: .*errors=[1-9]|memwork: ERROR" "$CONSOLE_DIR/guest-$1.log"
-}
 
 # mem_mb NAME: NAME's current memory in MB, as xl list shows it.
 mem_mb() { xl list "$1" | awk 'NR == 2 { print $3 }'; }
@@ -82,15 +77,8 @@ for round in 1 2 3; do
     [ $((round % 2)) = 1 ] || check "xl carrefour-enable $g" xl carrefour-enable $g
     xl carrefour-set $g $STRESS
     check "Carrefour moves $g's pages" migrating $g 60
-    last=0
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + 120 ))
-    while xl domid $g >/dev/null 2>&1 &&
-          [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-        m=$(moved $g 2>/dev/null) && last=${m:-$last}
-        hop $g 2>/dev/null
-        sleep 3
-    done
-    say "$g ended its run with $last pages moved"
+    hop_until_gone $g 120 3
+    say "$g ended its run with $last_moved pages moved"
     check "$g powered itself off while Carrefour was moving its pages" \
         guest_gone $g 5
     check "memwork in $g finished without errors" \
@@ -141,12 +129,7 @@ check "Carrefour moves the restored life's pages" migrating life 60
 check "memwork in life saw no corruption across save/restore" no_corruption life
 
 # ...and it ends on its own, with Carrefour on and its vCPUs hopping.
-deadline=$(( $(cut -d. -f1 /proc/uptime) + 300 ))
-while xl domid life >/dev/null 2>&1 &&
-      [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-    hop life 2>/dev/null
-    sleep 5
-done
+hop_until_gone life 300 5
 check "life powered itself off" guest_gone life 5
 check "memwork in life finished without errors" \
     guest_wait life 'memwork: final .* errors=0 ' 5

@@ -9,8 +9,6 @@
 # the denial comes before Xen's "dom0 is PV" refusal).
 . /testbed/lib.sh
 
-moved_any() { [ "$(moved "$1")" -gt 0 ]; }
-
 check "FLASK enforces" sh -c 'xl getenforce | tee /tmp/enforce.txt; grep -qx Enforcing /tmp/enforce.txt'
 
 MEMWORK_ARGS="-p 32 -s 32 -t 120 -i 5"
@@ -19,7 +17,7 @@ check "memwork runs in g1" guest_wait g1 'memwork: t=' 120
 check "xl carrefour-enable g1 (dom0_t on domU_t)" xl carrefour-enable g1
 check "xl carrefour-set g1" xl carrefour-set g1 epoch_ms=200 cooldown_epochs=0
 hop g1 1
-check "Carrefour moves g1's pages under FLASK" within 60 moved_any g1
+check "Carrefour moves g1's pages under FLASK" within 60 moved_since g1 0
 say "g1: $(moved g1) pages moved, pages $(node_pages g1)"
 check "xl carrefour-info g1 shows it on" \
     sh -c 'xl carrefour-info g1 | tee /tmp/info.txt; grep -Eq "^g1 +[0-9]+ on " /tmp/info.txt'
@@ -43,6 +41,5 @@ guest_gone g2 60
 
 check "xl carrefour-disable g1" xl carrefour-disable g1
 xl destroy g1
-check "memwork in g1 ran without errors" \
-    sh -c '! grep -Eq "memwork: .*errors=[1-9]|memwork: ERROR" /var/log/xen/console/guest-g1.log'
+check "memwork in g1 ran without errors" no_corruption g1
 finish

@@ -30,16 +30,9 @@ while [ $i -lt $GUESTS ]; do
         check "xl carrefour-enable $g" xl carrefour-enable $g
         xl carrefour-set $g $STRESS
     fi
-    hops=0 last=0
-    deadline=$(( $(cut -d. -f1 /proc/uptime) + 180 ))
-    while exists $g && [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
-        m=$(moved $g 2>/dev/null)   # says 0 once $g is gone: keep the most
-        [ "${m:-0}" -gt "$last" ] && last=$m
-        hop $g 2>/dev/null && hops=$((hops + 1))
-        sleep $HOP_S
-    done
-    say "$g: $hops hops, $last pages moved before its end"
-    [ $carrefour = off ] || check "Carrefour moved $g's pages" [ "$last" -gt 0 ]
+    hop_until_gone $g 180 $HOP_S
+    say "$g: $hops hops, $last_moved pages moved before its end"
+    [ $carrefour = off ] || check "Carrefour moved $g's pages" [ "$last_moved" -gt 0 ]
     check "$g powered itself off" guest_gone $g 5
     check "memwork in $g finished without errors" \
         guest_wait $g 'memwork: final .* errors=0 ' 5
