@@ -38,7 +38,7 @@ QEMU_MACHINE=(
     -object memory-backend-ram,id=m1,size=2G
     -numa node,nodeid=0,cpus=0-1,memdev=m0
     -numa node,nodeid=1,cpus=2-3,memdev=m1
-    -display none -monitor none -no-reboot -net none
+    -display none -no-reboot -net none
 )
 XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1G,max:1G dom0_max_vcpus=2
  loglvl=all guest_loglvl=all noreboot console_timestamps=boot ${XEN_CMDLINE_EXTRA:-}"
@@ -137,6 +137,19 @@ drain(5)
 PY
 }
 
+# cpu_dump MONITOR: then where each emulated CPU is, from QEMU's monitor
+# (lib/cpu-dump.py): what is left to see when Xen no longer answers.
+cpu_dump() {
+    step "timed out: asking QEMU where each CPU is"
+    if [ -f "$XEN_IMAGE_DIR/xen-syms" ]; then
+        python3 "$here/lib/cpu-dump.py" "$1" "$XEN_IMAGE_DIR/xen-syms" |
+            sed 's/^/testbed: cpu-dump: /' ||
+            step "could not ask QEMU's monitor"
+    else
+        step "no $XEN_IMAGE_DIR/xen-syms: no CPU dump"
+    fi
+}
+
 # digest NAME LOG OUTCOME: what a reader of CI's output needs about a
 # failed scenario when only the end of that output is kept: the rules
 # that failed, and the log's lines before each failed check (at most
@@ -152,7 +165,9 @@ digest() {
         head -n "$at" "$clean" | tail -n $((DIGEST_CONTEXT + 1)) | sed 's/^/  | /'
     done
     grep -qE '^check FAIL' "$clean" ||
-        { echo "  last lines of the log:"; tail -n $DIGEST_CONTEXT "$clean" | sed 's/^/  | /'; }
+        { echo "  last lines of the log:"; grep -v '^testbed: cpu-dump: ' "$clean" |
+              tail -n $DIGEST_CONTEXT | sed 's/^/  | /'; }
+    grep -E '^testbed: cpu-dump: ' "$clean" | sed 's/^testbed: /  /' || true
 }
 
 # guest_crash_only LOG: succeeds, printing the crash's first line, when a
@@ -174,7 +189,7 @@ qemu_pid= tail_pid=
 cleanup() {
     local p
     for p in $qemu_pid $tail_pid; do kill "$p" 2>/dev/null || true; done
-    [ -z "${sock:-}" ] || rm -f "$sock"
+    [ -z "${sock:-}" ] || rm -f "$sock" "$mon"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -192,6 +207,7 @@ attempt() {
 
     # A UNIX socket's path must stay short (108 bytes): not under $BUILD.
     sock=/tmp/testbed-$$-$name.sock
+    mon=/tmp/testbed-$$-$name.mon
     step "$name: booting (timeout ${timeout_s}s, log $log)"
     start=$(date +%s)
     : > "$log"
@@ -200,7 +216,8 @@ attempt() {
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE $xen_args)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
         -chardev "socket,id=com1,path=$sock,server=on,wait=off,logfile=$log" \
-        -serial chardev:com1 </dev/null >"$rundir/qemu.out" 2>&1 &
+        -serial chardev:com1 -monitor "unix:$mon,server=on,wait=off" \
+        </dev/null >"$rundir/qemu.out" 2>&1 &
     qemu_pid=$!
     tail_pid=
     if [ "${TESTBED_VERBOSE:-0}" = 1 ]; then
@@ -227,7 +244,10 @@ attempt() {
     done
     if kill -0 $qemu_pid 2>/dev/null; then
         hung_at=$(wc -l < "$log")
-        [ "$outcome" = timeout ] && xen_state_dump "$sock"
+        if [ "$outcome" = timeout ]; then
+            xen_state_dump "$sock"
+            cpu_dump "$mon" > "$rundir/cpu-dump.txt"
+        fi
         kill $qemu_pid 2>/dev/null || true
         sleep 1
         kill -9 $qemu_pid 2>/dev/null || true
@@ -238,8 +258,13 @@ attempt() {
     wait $qemu_pid 2>/dev/null || true
     [ -n "$tail_pid" ] && { kill $tail_pid 2>/dev/null || true; wait $tail_pid 2>/dev/null || true; }
     qemu_pid= tail_pid=
-    rm -f "$sock"
+    rm -f "$sock" "$mon"
     step "$name: qemu $outcome after $(( $(date +%s) - start ))s"
+    # QEMU's log file is not opened for appending: add to it once it is gone.
+    if [ -s "$rundir/cpu-dump.txt" ]; then
+        cat "$rundir/cpu-dump.txt"
+        cat "$rundir/cpu-dump.txt" >> "$log"
+    fi
     [ -s "$rundir/qemu.out" ] && sed 's/^/  qemu: /' "$rundir/qemu.out"
 
     judge "$expect" "$log" | tee "$BUILD/logs/$name.verdict"
