@@ -25,6 +25,10 @@
 #   hop_until_gone NAME SECONDS PERIOD
 #                                  hops NAME every PERIOD seconds until
 #                                  it is gone; sets $hops, $last_moved
+#   progresses NAME SECONDS        NAME's memwork prints another progress
+#                                  line within SECONDS
+#   mem_mb NAME                    NAME's memory in MB (xl list)
+#   mem_reaches NAME MB SECONDS    NAME's balloon gets it to MB
 #   no_corruption NAME             memwork in NAME reported no error
 #   finish                         exit status: 0 unless a check failed
 
@@ -191,6 +195,24 @@ hop_until_gone() {
         sleep "$3"
     done
 }
+
+# memwork_lines NAME: memwork's progress lines on NAME's console so far.
+memwork_lines() { grep -c 'memwork: t=' "$CONSOLE_DIR/guest-$1.log" 2>/dev/null || true; }
+
+# progresses NAME SECONDS: NAME's memwork prints another progress line.
+progresses() { within "$2" more_lines "$1" "$(memwork_lines "$1")"; }
+more_lines() { [ "$(memwork_lines "$1")" -gt "$2" ]; }
+
+# mem_mb NAME: NAME's current memory in MB, as xl list shows it.
+mem_mb() { xl list "$1" | awk 'NR == 2 { print $3 }'; }
+
+# mem_reaches NAME MB SECONDS: NAME's memory is MB (the balloon got there).
+mem_reaches() {
+    within "$3" mem_is "$1" "$2" && return 0
+    say "$1 has $(mem_mb "$1") MB, not $2, after $3 s"
+    return 1
+}
+mem_is() { [ "$(mem_mb "$1")" = "$2" ]; }
 
 # no_corruption NAME: memwork in NAME has reported no error so far.
 no_corruption() {
