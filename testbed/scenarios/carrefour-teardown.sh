@@ -35,7 +35,8 @@ migrating() {
         say "$1: moving pages (moved $(moved "$1"), vCPUs on node $node)"
         return 0
     }
-    say "$1: no page moved in $2 s"
+    say "$1: no page moved in $2 s; Carrefour's state follows"
+    xl debug-keys k
     return 1
 }
 
