@@ -10,8 +10,16 @@
 //!
 //! * over the CPU budget: double (always, whatever the orders);
 //! * a quiet round (fewer than [`QUIET_ROUND_ORDERS`] orders): double,
-//!   but not past the cheap period, Carrefour's switch;
+//!   but not past the cheap period, Carrefour's switch; above the cheap
+//!   period, with cost under half the budget, halve toward it;
 //! * a busy round with cost under half the budget: halve, toward the base.
+//!
+//! The quiet rounds' way down matters: without it, a few rounds over the
+//! budget (a burst of costly samples) left the period far above the cheap
+//! one, where so few samples come that a round can no longer be busy, and
+//! nothing ever brought it back.  The test bed met that trap: a guest's
+//! period at the maximum, one sample an epoch, and no page moved for a
+//! minute after its vCPUs had changed node.
 //!
 //! The cost is the number of samples times the cost of one sample (the
 //! caller measures it, or gives its sampler's estimate) over the CPU time
@@ -65,10 +73,11 @@ impl SamplingRound {
         let next = if cost > self.budget_permille {
             current.saturating_mul(2)
         } else if self.orders < QUIET_ROUND_ORDERS {
-            if current < CHEAP_SAMPLING_PERIOD {
-                current
-                    .saturating_mul(2)
-                    .min(CHEAP_SAMPLING_PERIOD.max(base))
+            let cheap = CHEAP_SAMPLING_PERIOD.max(base);
+            if current < cheap {
+                current.saturating_mul(2).min(cheap)
+            } else if cost.saturating_mul(2) < self.budget_permille {
+                (current / 2).max(cheap)
             } else {
                 current
             }
@@ -114,6 +123,24 @@ mod tests {
             p = round(p, 10, 0).next_period();
         }
         assert_eq!(p, CHEAP_SAMPLING_PERIOD);
+    }
+
+    #[test]
+    fn quiet_rounds_under_budget_come_back_to_cheap() {
+        // Left at the maximum by rounds over the budget, then quiet and
+        // cheap: back to the cheap period, and no further.
+        let mut p = MAX_SAMPLING_PERIOD;
+        for _ in 0..40 {
+            p = round(p, 1, 0).next_period();
+        }
+        assert_eq!(p, CHEAP_SAMPLING_PERIOD);
+    }
+
+    #[test]
+    fn quiet_rounds_near_the_budget_hold_the_period() {
+        // 20,000 samples of 1 us in 1 s: 2 %, over half of the 3 % budget.
+        let p = 8 * CHEAP_SAMPLING_PERIOD;
+        assert_eq!(round(p, 20_000, 0).next_period(), p);
     }
 
     #[test]
