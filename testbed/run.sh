@@ -44,6 +44,10 @@ XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1G,max:1G dom0_max_vcpus=2
  loglvl=all guest_loglvl=all noreboot console_timestamps=boot ${XEN_CMDLINE_EXTRA:-}"
 DOM0_CMDLINE="console=hvc0 earlyprintk=xen ${DOM0_CMDLINE_EXTRA:-}"
 DEFAULT_TIMEOUT_S=${TESTBED_TIMEOUT:-300}
+# A log that has not grown for this long means Xen or the emulator hung:
+# give up then rather than at the scenario's timeout (every scenario
+# prints at least every few seconds: memwork's progress, checks, say).
+STALL_S=${TESTBED_STALL:-240}
 # After dom0's "scenario done" line, QEMU gets this long to power off.
 POWEROFF_GRACE_S=10
 END_MARKER='^testbed: scenario done rc='
@@ -143,11 +147,21 @@ cpu_dump() {
     step "timed out: asking QEMU where each CPU is"
     if [ -f "$XEN_IMAGE_DIR/xen-syms" ]; then
         python3 "$here/lib/cpu-dump.py" "$1" "$XEN_IMAGE_DIR/xen-syms" |
-            sed 's/^/testbed: cpu-dump: /' ||
-            step "could not ask QEMU's monitor"
+            sed 's/^/testbed: cpu-dump: /' || qemu_threads
     else
         step "no $XEN_IMAGE_DIR/xen-syms: no CPU dump"
     fi
+}
+
+# qemu_threads: when QEMU's monitor does not answer either, QEMU itself
+# is stuck (its main loop serves the monitor and the serial input): where
+# its threads are, from gdb if there is one, in $rundir/qemu-threads.txt.
+qemu_threads() {
+    step "QEMU's monitor did not answer: QEMU itself is stuck"
+    command -v gdb >/dev/null || { step "no gdb: no stacks of QEMU's threads"; return 0; }
+    timeout 120 gdb -p "$qemu_pid" -batch -ex 'thread apply all bt 12' \
+        > "$rundir/qemu-threads.txt" 2>&1 || true
+    step "QEMU's threads: $rundir/qemu-threads.txt ($(grep -c '^Thread ' "$rundir/qemu-threads.txt") threads, $(grep -c 'lll_lock_wait\|futex_wait' "$rundir/qemu-threads.txt") frames waiting on a lock)"
 }
 
 # digest NAME LOG OUTCOME: what a reader of CI's output needs about a
@@ -195,7 +209,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$BUILD/logs" "$BUILD/run"
 # attempt: boots the scenario $name once and judges its log; succeeds
-# when it passed.  Sets outcome (done, exited, exited early, timeout).
+# when it passed.  Sets outcome (done, exited, exited early, timeout,
+# stalled).
 attempt() {
     # The scenario rides in a small cpio appended to dom0's initramfs.
     rundir=$BUILD/run/$name
@@ -225,9 +240,14 @@ attempt() {
     fi
 
     # Wait for: QEMU exiting, the end marker (+ grace), or the timeout.
-    outcome=timeout done_at= seen= hung_at=
+    outcome=timeout done_at= seen= hung_at= size=-1 grew_at=$start
     while kill -0 $qemu_pid 2>/dev/null; do
         now=$(date +%s)
+        if [ "$(stat -c %s "$log")" != "$size" ]; then
+            size=$(stat -c %s "$log") grew_at=$now
+        elif [ $((now - grew_at)) -ge "$STALL_S" ]; then
+            outcome=stalled; break
+        fi
         if [ -z "$done_at" ] && grep -Eq "$END_MARKER|$DEAD_MARKER" "$log"; then
             done_at=$now
         fi
@@ -244,7 +264,8 @@ attempt() {
     done
     if kill -0 $qemu_pid 2>/dev/null; then
         hung_at=$(wc -l < "$log")
-        if [ "$outcome" = timeout ]; then
+        if [ "$outcome" = timeout ] || [ "$outcome" = stalled ]; then
+            [ "$outcome" = timeout ] || step "$name: the log has not grown for ${STALL_S}s"
             xen_state_dump "$sock"
             cpu_dump "$mon" > "$rundir/cpu-dump.txt"
         fi
@@ -294,8 +315,8 @@ for name in "$@"; do
         passed=$((passed + 1))
     else
         step "$name: FAIL (log: $log)"
-        [ "$outcome" = timeout ] &&
-            echo "  timed out; last lines of the log before Xen's state dump:" &&
+        [ "$outcome" = timeout ] || [ "$outcome" = stalled ] &&
+            echo "  $outcome; last lines of the log before Xen's state dump:" &&
             head -n "$hung_at" "$log.txt" | tail -n 15 | sed 's/^/  | /'
         failed=$((failed + 1))
         digests="$digests$(digest "$name" "$log" "$outcome")
