@@ -9,6 +9,9 @@
 #   make e2e TESTBED_SCENARIOS="boot guest-placement"   some of them
 #   make soak             the soak-* scenarios: long, repetitive, not in
 #                         `make test` (hunting rare failures)
+#   make testbed-qemu     QEMU 7.2 rebuilt with the nested-SVM fixes of
+#                         testbed/qemu/ (not the default; see
+#                         testbed/EMULATOR.md): TESTBED_QEMU=build/testbed/qemu/qemu
 #   make e2e-flask        the flask-* scenarios on out/image-flask (Xen
 #                         with FLASK, `make image-flask`); not in
 #                         `make test`
@@ -28,7 +31,7 @@ ifneq ($(XEN_IMAGE_DIR),)
 export XEN_IMAGE_DIR
 endif
 
-.PHONY: testbed testbed-deps memwork-test e2e soak e2e-flask demo
+.PHONY: testbed testbed-deps memwork-test e2e soak e2e-flask demo testbed-qemu
 testbed-deps:
 	@testbed/deps.sh
 
@@ -37,6 +40,11 @@ memwork-test: testbed-deps
 
 testbed: testbed-deps memwork-test
 	@testbed/build-initramfs.sh
+
+# Debian's QEMU source package needs deb-src entries: scripts/image/deps.sh.
+testbed-qemu:
+	@scripts/image/deps.sh
+	@testbed/qemu/build-qemu.sh
 
 # The scenarios test the rebuilt image: build it (or check it is up to
 # date, a second or two) first.

@@ -17,7 +17,9 @@
 #                   crash that left Xen and dom0 alive (default 2)
 #   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
 #                   thread per vCPU) or single (one for all)
-#   TESTBED_QEMU    the QEMU to run (default qemu-system-x86_64 from PATH)
+#   TESTBED_QEMU    the QEMU to run (default qemu-system-x86_64 from PATH;
+#                   build/testbed/qemu/qemu is QEMU with the nested-SVM
+#                   fixes of testbed/qemu/, `make testbed-qemu`)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -80,6 +82,8 @@ done
 # shellcheck source=/dev/null
 . "$BUILD/dom0/boot.env"
 step "xen and tools from $XEN_IMAGE_DIR"
+TESTBED_QEMU=${TESTBED_QEMU:-qemu-system-x86_64}
+step "qemu: $TESTBED_QEMU"
 
 # judge EXPECT LOG: applies EXPECT's rules to LOG; prints one line per
 # rule with the number of matching lines and the first of them; fails if
@@ -227,7 +231,7 @@ attempt() {
     start=$(date +%s)
     : > "$log"
     # A comma inside a multiboot module's command line is written ",,".
-    "${TESTBED_QEMU:-qemu-system-x86_64}" "${QEMU_MACHINE[@]}" \
+    "$TESTBED_QEMU" "${QEMU_MACHINE[@]}" \
         -kernel "$XEN" -append "$(echo $XEN_CMDLINE $xen_args)" \
         -initrd "$DOM0_KERNEL $(echo $DOM0_CMDLINE | sed 's/,/,,/g'),$rundir/dom0-initrd.cpio" \
         -chardev "socket,id=com1,path=$sock,server=on,wait=off,logfile=$log" \

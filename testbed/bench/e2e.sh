@@ -97,6 +97,8 @@ case " ${QEMU_MACHINE[*]:-} " in
 esac
 [ -n "${XEN_CMDLINE:-}" ] && [ -n "${DOM0_CMDLINE:-}" ] ||
     die "could not read XEN_CMDLINE/DOM0_CMDLINE from $testbed/run.sh"
+# The same QEMU as run.sh's, for both sides.
+QEMU=${TESTBED_QEMU:-qemu-system-x86_64}
 
 # --- build -------------------------------------------------------------
 if [ "${BENCH_SUMMARY_ONLY:-0}" = 1 ]; then
@@ -161,7 +163,7 @@ boot() {
     start=$(date +%s)
     local b0 q=0
     b0=$(busy_ticks)
-    qemu-system-x86_64 "${QEMU_MACHINE[@]}" "$@" -serial "file:$log" \
+    "$QEMU" "${QEMU_MACHINE[@]}" "$@" -serial "file:$log" \
         </dev/null >"$OUT/$name.qemu.out" 2>&1 &
     qemu_pid=$!
     while kill -0 "$qemu_pid" 2>/dev/null; do
@@ -360,7 +362,7 @@ pct=$((LOCAL_PERMILLE / 10))
 {
 echo "================ bench-e2e: Carrefour for Xen vs Linux NUMA balancing ================"
 echo "date    : $(date -u '+%Y-%m-%d %H:%M UTC'), host $(nproc) CPUs"
-echo "machine : QEMU $(qemu-system-x86_64 --version | head -1 | awk '{ print $4 }') TCG (software CPU) with testbed/run.sh's flags:"
+echo "machine : QEMU $("$QEMU" --version | head -1 | awk '{ print $4 }') TCG (software CPU) with testbed/run.sh's flags:"
 echo "          4 CPUs, node 0 = CPUs 0-1 + 2 GiB, node 1 = CPUs 2-3 + 2 GiB"
 echo "workload: memwork $MEMWORK_SIZE: working set W = $WORKSET_MB MB = $WORKSET_PAGES pages,"
 echo "          memory on node 0, threads on node 1"
