@@ -1,11 +1,10 @@
 #!/bin/bash
 # testbed/qemu/build-qemu.sh (`make testbed-qemu`): QEMU 7.2 as Debian 12
 # ships it (the test bed's default) crashes Xen's guests; this builds the
-# same version,
-# from its source package at the version installed on the host, with the
-# nested-SVM fixes of testbed/qemu/*.patch (see testbed/EMULATOR.md),
-# built for x86_64 system emulation only, with no optional feature (about
-# 2.5 minutes on two cores).  Result:
+# same version from its source package, with the nested-SVM fixes of
+# testbed/qemu/*.patch (see testbed/EMULATOR.md), for x86_64 system
+# emulation only and with no optional feature (under 3 minutes on two
+# cores, the download included).  Result:
 #   build/testbed/qemu/qemu   runs the patched qemu-system-x86_64 with the
 #                             installed firmware (SeaBIOS, option ROMs);
 #                             TESTBED_QEMU=build/testbed/qemu/qemu makes
