@@ -13,8 +13,10 @@
 #   TESTBED_TIMEOUT default timeout in seconds (an .expect may set its own)
 #   XEN_CMDLINE_EXTRA, DOM0_CMDLINE_EXTRA   appended to the command lines
 #   TESTBED_VERBOSE=1 echo the serial log while it is written
-#   TESTBED_RETRIES how many times a scenario runs again after a guest
-#                   crash that left Xen and dom0 alive (default 2)
+#   TESTBED_RETRIES how many times a scenario runs again after an emulator
+#                   fault: a guest crash that left Xen and dom0 alive, or
+#                   a stall (a hang) in which nothing died (default 2)
+#   TESTBED_STALL   seconds without a new log line that make a stall (240)
 #   TESTBED_TCG_THREAD  QEMU's TCG threading: multi (default, one host
 #                   thread per vCPU) or single (one for all)
 #   TESTBED_QEMU    the QEMU to run (default qemu-system-x86_64 from PATH;
@@ -201,6 +203,18 @@ guest_crash_only() {
     ! grep -Eq -- "$HOST_DEATH" "$1" && grep -Em1 -- "$GUEST_CRASH" "$1" | cut -c1-120
 }
 
+# stalled_only LOG: succeeds, printing why, when the attempt ended
+# stalled (its log stopped growing: a hang) while nothing died.  The
+# hangs seen so far are the emulator's lost wake-ups as far as can be
+# told: one in dom0's boot before any guest existed, Xen answering its
+# keys with every CPU idle (README "Known issues"); such a scenario is run
+# again like a guest crash, and the summary lists it, the try's log
+# keeping Xen's state and the CPU dump.
+stalled_only() {
+    [ "$outcome" = stalled ] && ! grep -Eq -- "$HOST_DEATH" "$1" &&
+        echo "stalled: the log stopped growing for ${STALL_S}s, nothing died (dumps in the log)"
+}
+
 passed=0 failed=0 digests= retried=
 # QEMU never outlives this script, however it ends.
 qemu_pid= tail_pid=
@@ -307,9 +321,10 @@ for name in "$@"; do
     try=1 ok=
     while :; do
         attempt && { ok=1; break; }
-        [ "$try" -le "$RETRIES" ] && crash=$(guest_crash_only "$log.txt") || break
+        [ "$try" -le "$RETRIES" ] || break
+        crash=$(guest_crash_only "$log.txt") || crash=$(stalled_only "$log.txt") || break
         cp "$log.txt" "$log.try$try.txt"
-        step "$name: a guest crashed, Xen and dom0 did not ($crash): once more"
+        step "$name: an emulator fault, Xen and dom0 did not die ($crash): once more"
         retried="$retried  $name, try $try: $crash (log $log.try$try.txt)
 "
         try=$((try + 1))
@@ -329,6 +344,6 @@ for name in "$@"; do
 done
 [ -z "$digests" ] || printf '\nfailed scenarios:\n%s' "$digests"
 [ -z "$retried" ] ||
-    printf '\nrun again after a guest crash (README "Known issues"):\n%s' "$retried"
+    printf '\nrun again after an emulator fault (README "Known issues"):\n%s' "$retried"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
