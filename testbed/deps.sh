@@ -1,10 +1,13 @@
 #!/bin/bash
-# Installs the host packages the test bed needs (Debian 12, as root).
-# Idempotent and quick when everything is present.  Xen itself is NOT
-# installed on the host: fetch-stock-xen.sh unpacks it under build/.
+# testbed/deps.sh [PACKAGE...]: installs the host packages the test bed
+# needs (Debian 12, as root), and the PACKAGEs given (qemu/build-qemu.sh
+# adds its build's).  Idempotent and quick when everything is present.
+# Xen itself is NOT installed on the host: fetch-stock-xen.sh unpacks it
+# under build/.
 set -euo pipefail
 
-PACKAGES=(
+PACKAGES=("$@"
+
     qemu-system-x86     # the emulated two-node machine (TCG)
     busybox-static      # dom0's and the guests' userland
     linux-image-amd64   # dom0 and guest kernel, and dom0's modules

@@ -258,11 +258,12 @@ attempt() {
     fi
 
     # Wait for: QEMU exiting, the end marker (+ grace), or the timeout.
-    outcome=timeout done_at= seen= hung_at= size=-1 grew_at=$start
+    outcome=timeout done_at= seen= hung_at= size=-1 grown= grew_at=$start
     while kill -0 $qemu_pid 2>/dev/null; do
         now=$(date +%s)
-        if [ "$(stat -c %s "$log")" != "$size" ]; then
-            size=$(stat -c %s "$log") grew_at=$now
+        grown=$(stat -c %s "$log")
+        if [ "$grown" != "$size" ]; then
+            size=$grown grew_at=$now
         elif [ $((now - grew_at)) -ge "$STALL_S" ]; then
             outcome=stalled; break
         fi

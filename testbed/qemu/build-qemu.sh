@@ -20,18 +20,10 @@ out=$BUILD/qemu
 say() { echo "build-qemu: $*"; }
 die() { echo "build-qemu: $*" >&2; exit 1; }
 
-PACKAGES=(meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
-          zlib1g-dev dpkg-dev patch qemu-system-x86 qemu-system-data seabios)
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-        grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# The build's packages, with the test bed's (the firmware comes from
+# qemu-system-data and seabios).
+"$here/../deps.sh" meson ninja-build pkg-config libglib2.0-dev \
+    libpixman-1-dev zlib1g-dev dpkg-dev patch qemu-system-data seabios
 
 version=$(dpkg-query -W -f='${source:Version}' qemu-system-x86 2>/dev/null) ||
     die "qemu-system-x86 is not installed (testbed/deps.sh)"
