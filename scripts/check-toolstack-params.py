@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks that the toolstack's copy of the parameter table matches the engine.
 
-libxl (xen-patches/, libxl_carrefour.c: carrefour_params[]) keeps each
+libxl (xen-patches/tools/libs/light/libxl_carrefour.c: carrefour_params[]) keeps each
 Carrefour parameter's name and accepted range, so that xl can name the
 parameter that is out of range before Xen refuses the call.  The engine
 (carrefour-core/src/params.rs: Tunable::name() and Tunable::range()) is
@@ -10,14 +10,14 @@ bound, or when either has a parameter the other lacks.
 
 Usage: scripts/check-toolstack-params.py     (from anywhere; exit 0 = same)
 """
-import glob
 import os
 import re
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARAMS_RS = os.path.join(TOP, "carrefour-core", "src", "params.rs")
-PATCHES = os.path.join(TOP, "xen-patches", "*.patch")
+LIBXL_C = os.path.join(TOP, "xen-patches", "tools", "libs", "light",
+                       "libxl_carrefour.c")
 
 
 def c_int(expr, consts):
@@ -50,19 +50,14 @@ def engine_table():
 
 
 def toolstack_table():
-    hits = []
-    for patch in sorted(glob.glob(PATCHES)):
-        text = open(patch).read()
-        if "static const struct carrefour_param_desc" in text:
-            hits.append((patch, text))
-    if len(hits) != 1:
-        sys.exit(f"expected one patch with libxl's carrefour_params[], found {len(hits)}")
-    patch, text = hits[0]
+    text = open(LIBXL_C).read()
+    if "static const struct carrefour_param_desc" not in text:
+        sys.exit(f"{LIBXL_C}: no carrefour_params[] table")
     table = {}
     for name, lo, hi in re.findall(
-            r'^\+\s*\{ "(\w+)", "[^"]*", ([^,]+), (.+?) \},$', text, re.M):
+            r'^\s*\{ "(\w+)", "[^"]*", ([^,]+), (.+?) \},$', text, re.M):
         table[name] = (c_int(lo, {}), c_int(hi, {}))
-    return os.path.relpath(patch, TOP), table
+    return os.path.relpath(LIBXL_C, TOP), table
 
 
 def main():

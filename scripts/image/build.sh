@@ -6,6 +6,7 @@
 #   prepare-tree.sh  pristine + ABI header + xen-patches/ -> build/xen/
 #   build-rust.sh    the root crate as libcarrefour_xen.a (Xen's codegen)
 #   build-xen.sh     the hypervisor, linking the library
+#   build-xen-off.sh the same source with CONFIG_CARREFOUR=n (no library)
 #   check-rust.sh    the linked Rust code against Xen's hardening rules
 #   build-tools.sh   libs, xl, xenstored, xenconsoled, xen-init-dom0
 #   install-image.sh out/image/ and its MANIFEST
@@ -29,6 +30,7 @@ step fetch-xen.sh
 step prepare-tree.sh
 step build-rust.sh
 step build-xen.sh
+step build-xen-off.sh
 if [ "$(cat "$STAMPS/xen-built")" != "$(cat "$STAMPS/rust-checked" 2>/dev/null)" ]; then
     step check-rust.sh
     step check-stack.sh

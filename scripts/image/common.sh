@@ -8,6 +8,9 @@ XEN_SRC_DIRNAME=xen-$XEN_UPSTREAM_VERSION
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PATCHES=$TOP/xen-patches
+# Carrefour's own files, kept as plain files laid out like Xen's tree and
+# copied into it at the same paths (xen-patches/series says why).
+OVERLAY_DIRS="xen tools"
 ABI_HEADER=$TOP/hypercall-abi/include/public/carrefour.h
 # Where the ABI header lands in Xen's tree (and so in tools/include/xen/).
 ABI_HEADER_IN_TREE=xen/include/public/carrefour.h
@@ -53,17 +56,23 @@ series_patches() {
     sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$PATCHES/series" | grep -v '^$' || true
 }
 
+# The plain files of the overlay, relative to xen-patches/ (and so to
+# Xen's tree), sorted.
+overlay_files() {
+    local dir
+    for dir in $OVERLAY_DIRS; do
+        [ ! -d "$PATCHES/$dir" ] || (cd "$PATCHES" && find "$dir" -type f)
+    done | LC_ALL=C sort
+}
+
 # A hash of everything that makes the assembled source tree: the series, its
-# patches, the extra files, the ABI header and the assembling script.
+# patches, the overlay's files, the ABI header and the assembling script.
 stage_inputs_hash() {
     {
         echo "$XEN_DEB_VERSION"
         sha256sum "$PATCHES/series" "$ABI_HEADER" "$TOP/scripts/image/prepare-tree.sh"
         local p
         for p in $(series_patches); do sha256sum "$PATCHES/$p"; done
-        if [ -d "$PATCHES/files" ]; then
-            (cd "$PATCHES/files" && find . -type f -print0 | sort -z |
-                xargs -0 -r sha256sum)
-        fi
+        overlay_files | (cd "$PATCHES" && xargs -r sha256sum)
     } | sha256sum | cut -c1-16
 }

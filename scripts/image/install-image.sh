@@ -25,7 +25,9 @@ cp "$TREE/tools/examples/xl.conf" "$OUT/tools/etc/xen/xl.conf"
 
 tc=${XEN_RUST_TOOLCHAIN:+"+$XEN_RUST_TOOLCHAIN"}
 series_hash=$( { cat "$PATCHES/series"
-    for p in $(series_patches); do cat "$PATCHES/$p"; done; } | sha256sum | cut -c1-16)
+    for p in $(series_patches); do cat "$PATCHES/$p"; done
+    for f in $(overlay_files); do echo "$f"; cat "$PATCHES/$f"; done; } |
+    sha256sum | cut -c1-16)
 abi_version=$(awk '$1 == "#define" && $2 == "XEN_CARREFOUR_ABI_VERSION" { sub(/[uU]$/, "", $3); print $3 }' "$ABI_HEADER")
 commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo none)
 git -C "$TOP" diff --quiet HEAD -- src build.rs scripts/image xen-patches \

@@ -6,7 +6,9 @@
 #        | copy, + hypercall-abi/include/public/carrefour.h
 #        |        -> xen/include/public/carrefour.h   (the single source)
 #        | + xen-patches/series, applied in order with `patch -p1 -F0`
-#        | + xen-patches/files/ (copied over the tree, if present)
+#        |   (changes to Xen's existing files)
+#        | + xen-patches/{xen,tools}/: Carrefour's own files, copied in at
+#        |   the same paths (each must be new to the tree)
 #        v
 #   build/xen-stage/          the assembled source, remade from scratch
 #        | rsync --checksum: only files whose content changed are written
@@ -53,10 +55,17 @@ $(printf '%s\n' "$out" | grep -v '^patching file' | head -20)
     fi
     applied=$((applied + 1))
 done
-if [ -d "$PATCHES/files" ]; then
-    cp -a "$PATCHES/files/." "$STAGE/"
-fi
-log "applied $applied patches"
+copied=0
+for f in $(overlay_files); do
+    # An overlay file replacing one of Xen's would hide a change from the
+    # series: changes to existing files are patches.
+    [ ! -e "$STAGE/$f" ] ||
+        die "xen-patches/$f is also in Xen's tree: change Xen's files with a patch"
+    mkdir -p "$STAGE/$(dirname "$f")"
+    cp "$PATCHES/$f" "$STAGE/$f"
+    copied=$((copied + 1))
+done
+log "applied $applied patches, copied $copied plain files"
 
 # Bring the build tree up to date.  Files the previous series added and this
 # one does not are removed; all others are overwritten only if their content
